@@ -1,0 +1,162 @@
+// The manifest (`staticfiles.json`) is the contract between collect and serve.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { StaticOriginError } from './errors.js';
+
+export const MANIFEST_NAME = 'staticfiles.json';
+export const MANIFEST_VERSION = 1;
+
+/** Content codings we know, and the file suffix of their precompressed siblings. */
+export type EncodingName = 'br' | 'gzip' | 'zstd';
+export const ENCODING_SUFFIX: Readonly<Record<EncodingName, string>> = Object.freeze({ br: '.br', gzip: '.gz', zstd: '.zst' });
+/** The short form used in ETags: `"h-br"`, `"h-gz"`, `"h-zst"`. */
+export const ENCODING_TAG: Readonly<Record<EncodingName, string>> = Object.freeze({ br: 'br', gzip: 'gz', zstd: 'zst' });
+export const ENCODING_NAMES: readonly EncodingName[] = Object.freeze(['br', 'gzip', 'zstd']);
+
+export interface ManifestFile {
+  /** Size in bytes of the file as written. */
+  size: number;
+  /** Full hex digest of the file's bytes; its first 12 digits are the ones in a hashed name. */
+  hash: string;
+  /** Subresource Integrity value, `sha384-…`. */
+  integrity: string;
+  /** Sizes of the precompressed siblings that collect kept. */
+  encodings: Partial<Record<EncodingName, number>>;
+}
+
+export interface Manifest {
+  version: 1;
+  /** Source name → hashed name, both relative to the root with `/` separators. */
+  paths: Record<string, string>;
+  /** Every file collect wrote (hashed names, and kept originals), keyed by relative path. */
+  files: Record<string, ManifestFile>;
+}
+
+const HEX = /^[0-9a-f]{12,128}$/;
+
+/** Parses and validates manifest text; errors name `source`. */
+export function parseManifest(text: string, source: string): Manifest {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new StaticOriginError('ERR_STATIC_ORIGIN_MANIFEST', `static-origin: the manifest ${source} is not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+  const fail = (what: string): never => {
+    throw new StaticOriginError('ERR_STATIC_ORIGIN_MANIFEST', `static-origin: the manifest ${source} is malformed: ${what}`);
+  };
+  if (!isObject(data)) fail('expected a JSON object');
+  const obj = data as Record<string, unknown>;
+  if (obj.version !== MANIFEST_VERSION) fail(`"version" must be ${MANIFEST_VERSION}, got ${JSON.stringify(obj.version)}`);
+  if (!isObject(obj.paths)) fail('"paths" must be an object');
+  if (!isObject(obj.files)) fail('"files" must be an object');
+  const paths: Record<string, string> = Object.create(null);
+  for (const [name, hashed] of Object.entries(obj.paths as Record<string, unknown>)) {
+    if (typeof hashed !== 'string' || !isSafeRelative(name) || !isSafeRelative(hashed)) fail(`paths[${JSON.stringify(name)}] must map a relative path to a relative path`);
+    paths[name] = hashed as string;
+  }
+  const files: Record<string, ManifestFile> = Object.create(null);
+  for (const [name, raw] of Object.entries(obj.files as Record<string, unknown>)) {
+    const where = `files[${JSON.stringify(name)}]`;
+    if (!isSafeRelative(name) || !isObject(raw)) fail(`${where} must be an object keyed by a relative path`);
+    const f = raw as Record<string, unknown>;
+    if (!isSize(f.size)) fail(`${where}.size must be a non-negative integer`);
+    if (typeof f.hash !== 'string' || !HEX.test(f.hash)) fail(`${where}.hash must be a lower-case hex digest`);
+    if (typeof f.integrity !== 'string' || !/^sha(256|384|512)-[A-Za-z0-9+/=]+$/.test(f.integrity)) fail(`${where}.integrity must be an SRI value such as "sha384-…"`);
+    const encodings: Partial<Record<EncodingName, number>> = {};
+    if (f.encodings !== undefined) {
+      if (!isObject(f.encodings)) fail(`${where}.encodings must be an object`);
+      for (const [enc, size] of Object.entries(f.encodings as Record<string, unknown>)) {
+        if (!(ENCODING_NAMES as string[]).includes(enc) || !isSize(size)) fail(`${where}.encodings.${enc} must be a known encoding with a size`);
+        encodings[enc as EncodingName] = size as number;
+      }
+    }
+    files[name] = { size: f.size as number, hash: f.hash as string, integrity: f.integrity as string, encodings };
+  }
+  return { version: MANIFEST_VERSION, paths, files };
+}
+
+/** Reads `root/staticfiles.json`; undefined when there is none. */
+export function readManifest(root: string): Manifest | undefined {
+  const file = join(root, MANIFEST_NAME);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new StaticOriginError('ERR_STATIC_ORIGIN_MANIFEST', `static-origin: cannot read the manifest ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  return parseManifest(text, file);
+}
+
+/** Serialises with sorted keys at every level, so equal manifests are equal bytes. */
+export function serializeManifest(manifest: Manifest): string {
+  return JSON.stringify(sortKeys(manifest), null, 2) + '\n';
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (!isObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value as object).sort()) out[key] = sortKeys((value as Record<string, unknown>)[key]);
+  return out;
+}
+
+/** Splits `name?query#fragment` into the path and the suffix to keep. */
+export function splitSuffix(name: string): [path: string, suffix: string] {
+  const cut = name.search(/[?#]/);
+  return cut < 0 ? [name, ''] : [name.slice(0, cut), name.slice(cut)];
+}
+
+/** The error for a name nobody knows, naming the closest known ones. */
+export function unknownNameError(name: string, known: Iterable<string>): StaticOriginError {
+  const near = closestNames(name, known, 3);
+  const hint = near.length ? `; did you mean ${near.map((n) => JSON.stringify(n)).join(', ')}?` : '';
+  return new StaticOriginError('ERR_STATIC_ORIGIN_UNKNOWN_NAME', `static-origin: unknown static file ${JSON.stringify(name)}${hint}`);
+}
+
+/** The `count` known names closest to `name` by edit distance (ties by name). */
+export function closestNames(name: string, known: Iterable<string>, count: number): string[] {
+  const scored: Array<[number, string]> = [];
+  for (const candidate of known) {
+    const d = editDistance(name, candidate, Math.max(name.length, candidate.length));
+    scored.push([d, candidate]);
+  }
+  scored.sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  const limit = Math.max(3, Math.ceil(name.length * 0.6));
+  return scored.filter(([d]) => d <= limit).slice(0, count).map(([, n]) => n);
+}
+
+function editDistance(a: string, b: string, cap: number): number {
+  if (a === b) return 0;
+  let prev = new Array<number>(b.length + 1);
+  let cur = new Array<number>(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    cur[0] = i;
+    let best = cur[0];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+      if (cur[j] < best) best = cur[j];
+    }
+    if (best > cap) return cap + 1;
+    [prev, cur] = [cur, prev];
+  }
+  return prev[b.length];
+}
+
+function isObject(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isSize(v: unknown): boolean {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0;
+}
+
+/** A `/`-separated relative path with no empty, `.` or `..` segment and no backslash or NUL. */
+export function isSafeRelative(p: string): boolean {
+  if (p === '' || p.includes('\\') || p.includes('\0')) return false;
+  for (const seg of p.split('/')) if (seg === '' || seg === '.' || seg === '..') return false;
+  return true;
+}
