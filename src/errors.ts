@@ -9,7 +9,8 @@ export type ErrorCode =
   | 'ERR_STATIC_ORIGIN_SOURCE'
   | 'ERR_STATIC_ORIGIN_MISSING_REFERENCE'
   | 'ERR_STATIC_ORIGIN_CONFIG'
-  | 'ERR_STATIC_ORIGIN_ENCODING';
+  | 'ERR_STATIC_ORIGIN_ENCODING'
+  | 'ERR_STATIC_ORIGIN_CHARSET';
 
 export class StaticOriginError extends Error {
   readonly code: ErrorCode;

@@ -1,0 +1,150 @@
+// Precompression: brotli q11 and gzip 9 (mtime 0) on zlib's async API, which runs on libuv's
+// thread pool, so several files compress at once on every core. A variant is kept only when it is
+// at most 95% of the original. Content seen before is taken from the previous root, not recompressed.
+import { promises as fsp } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import * as zlib from 'node:zlib';
+import compressible from 'compressible';
+import { lookup } from 'mime-types';
+import { ENCODING_SUFFIX, type EncodingName, type Manifest } from '../manifest.js';
+import { digest } from './hash.js';
+
+/** A variant is kept only when `compressed <= original * KEEP_RATIO`. */
+export const KEEP_RATIO = 0.95;
+
+const brotli = promisify(zlib.brotliCompress);
+const gzip = promisify(zlib.gzip);
+const z = zlib as unknown as Record<string, unknown>;
+
+/** Compressible by type (`compressible` over `mime-types`): text, JSON, SVG, fonts like TTF; not PNG or WOFF2. */
+export function isCompressible(name: string): boolean {
+  const type = lookup(name);
+  return typeof type === 'string' && compressible(type) === true;
+}
+
+export async function compressWith(encoding: EncodingName, data: Buffer, textual: boolean): Promise<Buffer> {
+  switch (encoding) {
+    case 'br':
+      return brotli(data, {
+        params: {
+          [zlib.constants.BROTLI_PARAM_QUALITY]: 11,
+          [zlib.constants.BROTLI_PARAM_MODE]: textual ? zlib.constants.BROTLI_MODE_TEXT : zlib.constants.BROTLI_MODE_GENERIC,
+          [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length,
+        },
+      });
+    case 'gzip':
+      // Node's gzip header carries mtime 0 and no file name, so equal input gives equal bytes.
+      return gzip(data, { level: 9 });
+    case 'zstd': {
+      const zstd = promisify(z.zstdCompress as (b: Buffer, o: object, cb: (e: Error | null, r: Buffer) => void) => void);
+      const consts = zlib.constants as unknown as Record<string, number>;
+      return zstd(data, { params: { [consts.ZSTD_c_compressionLevel]: 19 } });
+    }
+  }
+}
+
+export function decompressWith(encoding: EncodingName, data: Buffer): Buffer {
+  switch (encoding) {
+    case 'br':
+      return zlib.brotliDecompressSync(data);
+    case 'gzip':
+      return zlib.gunzipSync(data);
+    case 'zstd':
+      return (z.zstdDecompressSync as (b: Buffer) => Buffer)(data);
+  }
+}
+
+/** Where earlier compression output can be found: the previous root, its manifest and its record of rejects. */
+export interface PreviousOutput {
+  root: string;
+  manifest: Manifest | undefined;
+  /** content digest → encodings that were tried and not kept (over 95%). */
+  rejected: Record<string, EncodingName[]>;
+}
+
+export interface CompressJob {
+  /** Digest of `data`; the cache key. */
+  hash: string;
+  data: Buffer;
+  name: string;
+}
+
+export interface CompressResult {
+  /** content digest → kept variants. */
+  variants: Map<string, Partial<Record<EncodingName, Buffer>>>;
+  /** content digest → encodings tried and not kept. */
+  rejected: Record<string, EncodingName[]>;
+  compressed: number;
+  reused: number;
+}
+
+/** Compresses each distinct content once per encoding, taking what it can from the previous output. */
+export async function compressAll(
+  jobs: CompressJob[],
+  encodings: readonly EncodingName[],
+  previous: PreviousOutput,
+  onDone: (done: number, total: number, name: string) => void,
+): Promise<CompressResult> {
+  const variants = new Map<string, Partial<Record<EncodingName, Buffer>>>();
+  const rejected: Record<string, EncodingName[]> = Object.create(null);
+  const unique = new Map<string, CompressJob>();
+  for (const job of jobs) if (!unique.has(job.hash)) unique.set(job.hash, job);
+  const prevByHash = new Map<string, string>();
+  if (previous.manifest) for (const [name, f] of Object.entries(previous.manifest.files)) if (!prevByHash.has(f.hash)) prevByHash.set(f.hash, name);
+
+  let compressed = 0;
+  let reused = 0;
+  let done = 0;
+  const tasks: Array<() => Promise<void>> = [];
+  // Largest first keeps every core busy to the end instead of waiting on one big file.
+  for (const job of [...unique.values()].sort((a, b) => b.data.length - a.data.length)) {
+    variants.set(job.hash, {});
+    const textual = /^text\/|json|xml|javascript|svg/.test(String(lookup(job.name)));
+    for (const enc of encodings) {
+      tasks.push(async () => {
+        const old = await fromPrevious(job, enc, previous, prevByHash);
+        let out: Buffer | null | undefined = old;
+        if (old === undefined) {
+          out = await compressWith(enc, job.data, textual);
+          compressed++;
+          if (out.length > job.data.length * KEEP_RATIO) out = null;
+        } else reused++;
+        if (out) variants.get(job.hash)![enc] = out;
+        else (rejected[job.hash] ??= []).push(enc);
+        onDone(++done, tasks.length, job.name);
+      });
+    }
+  }
+  await runPool(tasks, Math.max(2, availableParallelism()));
+  for (const list of Object.values(rejected)) list.sort();
+  return { variants, rejected, compressed, reused };
+}
+
+/**
+ * The variant from the previous root: `Buffer` when found and verified, `null` when it was tried and
+ * rejected before, `undefined` when unknown (compress it).
+ */
+async function fromPrevious(job: CompressJob, enc: EncodingName, previous: PreviousOutput, prevByHash: Map<string, string>): Promise<Buffer | null | undefined> {
+  if (previous.rejected[job.hash]?.includes(enc)) return null;
+  const name = prevByHash.get(job.hash);
+  const size = name === undefined ? undefined : previous.manifest!.files[name].encodings[enc];
+  if (name === undefined || size === undefined) return undefined;
+  try {
+    const bytes = await fsp.readFile(join(previous.root, name + ENCODING_SUFFIX[enc]));
+    // Trust, but verify: a variant edited or truncated since is recompressed, never served wrong.
+    if (bytes.length !== size || digest(decompressWith(enc, bytes)) !== job.hash) return undefined;
+    return bytes;
+  } catch {
+    return undefined;
+  }
+}
+
+async function runPool(tasks: Array<() => Promise<void>>, width: number): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < tasks.length) await tasks[next++]();
+  };
+  await Promise.all(Array.from({ length: Math.min(width, tasks.length) }, lane));
+}

@@ -1,0 +1,141 @@
+// Find: walk the sources in order; the first file found for a destination path wins.
+import { promises as fsp, realpathSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { StaticOriginError } from '../errors.js';
+import { MANIFEST_NAME } from '../manifest.js';
+import { DEFAULT_IGNORE } from './glob.js';
+import type { NormalizedOptions, NormalizedSource } from './options.js';
+
+export interface FoundFile {
+  /** Destination path, `/`-separated, relative to `out`. */
+  readonly name: string;
+  /** Absolute path of the source file. */
+  readonly abs: string;
+  readonly size: number;
+  readonly mtime: Date;
+}
+
+export interface Duplicate {
+  readonly name: string;
+  /** The file that was collected. */
+  readonly kept: string;
+  /** The later file with the same destination, which was not. */
+  readonly ignored: string;
+}
+
+export interface FindResult {
+  readonly files: FoundFile[];
+  readonly duplicates: Duplicate[];
+}
+
+/** Refuses `out` inside a source, a source inside `out`, and sources that are not directories. */
+export function checkLayout(options: NormalizedOptions): void {
+  const outReal = realOrSelf(options.out);
+  for (const source of options.sources) {
+    let st;
+    try {
+      st = statSync(source.dir);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`;
+      throw new StaticOriginError('ERR_STATIC_ORIGIN_SOURCE', `static-origin: the source directory ${source.dir} ${why}`, { cause: err });
+    }
+    if (!st.isDirectory()) throw new StaticOriginError('ERR_STATIC_ORIGIN_SOURCE', `static-origin: the source ${source.dir} is not a directory`);
+    const srcReal = realpathSync(source.dir);
+    if (isInside(outReal, srcReal)) {
+      throw new StaticOriginError('ERR_STATIC_ORIGIN_SOURCE', `static-origin: the output directory ${options.out} is inside the source ${source.dir}; collecting would copy the output into itself. Put "out" outside every source.`);
+    }
+    if (isInside(srcReal, outReal)) {
+      throw new StaticOriginError('ERR_STATIC_ORIGIN_SOURCE', `static-origin: the source ${source.dir} is inside the output directory ${options.out}, which collect replaces. Put "out" outside every source.`);
+    }
+  }
+}
+
+/** Walks every source; symlinks are followed, loops are not. */
+export async function findFiles(options: NormalizedOptions, warn: (message: string) => void): Promise<FindResult> {
+  const byName = new Map<string, FoundFile>();
+  const duplicates: Duplicate[] = [];
+  for (const source of options.sources) {
+    const found: FoundFile[] = [];
+    await walk(source, source.dir, '', options.ignore, warn, found, new Set([realpathSync(source.dir)]));
+    for (const file of found) {
+      const first = byName.get(file.name);
+      if (first) duplicates.push({ name: file.name, kept: first.abs, ignored: file.abs });
+      else byName.set(file.name, file);
+    }
+  }
+  if (byName.has(MANIFEST_NAME)) {
+    throw new StaticOriginError('ERR_STATIC_ORIGIN_SOURCE', `static-origin: ${byName.get(MANIFEST_NAME)!.abs} would be collected as ${MANIFEST_NAME}, the name of the manifest collect writes; rename it or move it into a sub-directory`);
+  }
+  const files = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { files, duplicates };
+}
+
+async function walk(source: NormalizedSource, dir: string, rel: string, ignore: readonly RegExp[], warn: (message: string) => void, found: FoundFile[], seen: Set<string>): Promise<void> {
+  let entries;
+  try {
+    entries = await fsp.readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    throw new StaticOriginError('ERR_STATIC_ORIGIN_UNREADABLE', `static-origin: cannot read the directory ${dir}: ${(err as Error).message}`, { cause: err });
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    const relPath = rel ? `${rel}/${entry.name}` : entry.name;
+    if (ignored(entry.name, relPath, ignore)) continue;
+    const abs = join(dir, entry.name);
+    let st;
+    try {
+      st = await fsp.stat(abs);
+    } catch (err) {
+      // A dangling symlink is skipped with a warning; anything else is an error worth stopping for.
+      if (entry.isSymbolicLink() && (err as NodeJS.ErrnoException).code === 'ENOENT') {
+        warn(`skipped the broken symlink ${abs}`);
+        continue;
+      }
+      throw new StaticOriginError('ERR_STATIC_ORIGIN_UNREADABLE', `static-origin: cannot read ${abs}: ${(err as Error).message}`, { cause: err });
+    }
+    if (st.isDirectory()) {
+      const real = await fsp.realpath(abs);
+      if (seen.has(real)) {
+        warn(`skipped ${abs}: a symlink loop`);
+        continue;
+      }
+      seen.add(real);
+      await walk(source, abs, relPath, ignore, warn, found, seen);
+      seen.delete(real);
+    } else if (st.isFile()) {
+      const name = source.prefix ? `${source.prefix}/${relPath}` : relPath;
+      found.push({ name, abs, size: st.size, mtime: st.mtime });
+    } else {
+      warn(`skipped ${abs}: not a regular file`);
+    }
+  }
+}
+
+function ignored(base: string, relPath: string, extra: readonly RegExp[]): boolean {
+  for (const re of DEFAULT_IGNORE) if (re.test(base)) return true;
+  for (const re of extra) if (re.test(base) || re.test(relPath)) return true;
+  return false;
+}
+
+function realOrSelf(p: string): string {
+  // `out` may not exist yet: resolve its nearest existing ancestor, so symlinked parents still compare right.
+  const tail: string[] = [];
+  let cur = p;
+  for (;;) {
+    try {
+      return join(realpathSync(cur), ...tail.reverse());
+    } catch {
+      const parent = join(cur, '..');
+      if (parent === cur) return p;
+      tail.push(relative(parent, cur));
+      cur = parent;
+    }
+  }
+}
+
+function isInside(child: string, parent: string): boolean {
+  if (child === parent) return true;
+  const rel = relative(parent, child);
+  return rel !== '' && !rel.startsWith('..' + sep) && rel !== '..' && !rel.startsWith(sep) && !/^[a-zA-Z]:/.test(rel);
+}
