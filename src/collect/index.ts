@@ -313,10 +313,23 @@ function rewrite(text: string, referrer: string, links: readonly Link[], nameHas
   let at = 0;
   for (const { ref, target } of sorted) {
     const raw = text.slice(ref.start, ref.end);
-    out += text.slice(at, ref.start) + encodeValue(ref, raw, hashedValue(ref.value, referrer, target, nameHashOf(target)));
+    const hash = nameHashOf(target);
+    const fresh = hashedValue(ref.value, referrer, target, hash);
+    // With escapes in the written text, the hash goes into the text as written when the extension is
+    // written plainly (`my\ image.png` → `my\ image.<h>.png`); otherwise the new value is escaped afresh.
+    const written = raw !== ref.value && fresh === insertHash(ref.value, hash) && extension(raw) === extension(ref.value) ? insertHash(raw, hash) : encodeValue(ref, raw, fresh);
+    out += text.slice(at, ref.start) + written;
     at = ref.end;
   }
   return out + text.slice(at);
+}
+
+function extension(value: string): string {
+  const cut = value.search(/[?#]/);
+  const path = cut < 0 ? value : value.slice(0, cut);
+  const base = path.slice(path.lastIndexOf('/') + 1);
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(dot) : '';
 }
 
 /** The written URL with the hash inserted; when its last segment does not name the target, a relative path. */
