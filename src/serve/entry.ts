@@ -1,0 +1,201 @@
+// One index entry per servable file: its variants, validators and every answer that does
+// not depend on the request, built once.
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import etag from 'etag';
+import mime from 'mime-types';
+import { StaticOriginError } from '../errors.js';
+import { ENCODING_TAG, type EncodingName, type Manifest } from '../manifest.js';
+import type { Coding } from './accept-encoding.js';
+import type { Decision } from './decide.js';
+import {
+  HTML_CACHE_CONTROL, IMMUTABLE_CACHE_CONTROL, fullHeaders, headerValue, notModifiedHeaders, pickHeaders,
+  toHeaderMap, withoutHeaders, type HeaderValue,
+} from './headers.js';
+import type { NormalizedOptions, StaticFileInfo } from './options.js';
+import type { Validators } from './preconditions.js';
+import type { FoundFile } from './scan.js';
+
+export interface Variant {
+  readonly coding: Coding;
+  readonly abs: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly validators: Validators;
+  /** 200 with the whole body. */
+  readonly ok: Decision;
+  /** 304 for this variant's validators. */
+  readonly notModified: Decision;
+  /** The body, once read, when it fits the memory cache. */
+  body: Buffer | undefined;
+}
+
+export interface FileEntry {
+  readonly kind: 'file';
+  readonly rel: string;
+  readonly identity: Variant;
+  /** Precompressed variants actually served, by coding. */
+  readonly variants: Readonly<Partial<Record<EncodingName, Variant>>>;
+  readonly contentType: string;
+  readonly immutable: boolean;
+  /** The identity 200 list without Content-Length: the base of a 206. */
+  readonly rangeHeaders: readonly string[];
+  /** The same without Content-Type either: the base of a multipart/byteranges 206. */
+  readonly multipartHeaders: readonly string[];
+  readonly methodNotAllowed: Decision;
+  readonly options: Decision;
+  readonly preconditionFailed: Decision;
+  readonly unsatisfiable: Decision;
+}
+
+/** `dir` → `dir/`: the Location is built per request from the URL the client used. */
+export interface RedirectEntry {
+  readonly kind: 'redirect';
+  readonly headers: readonly string[];
+  readonly methodNotAllowed: Decision;
+}
+
+export type Entry = FileEntry | RedirectEntry;
+
+export interface EntryContext {
+  readonly options: NormalizedOptions;
+  readonly manifest: Manifest | undefined;
+  /** Hashed names the manifest vouches for (the values of `paths`). */
+  readonly hashedNames: ReadonlySet<string>;
+}
+
+const ALLOW = 'GET, HEAD, OPTIONS';
+const CORS_PREFLIGHT = [
+  'Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS',
+  'Access-Control-Allow-Headers', 'Range, If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since, If-Range',
+  'Access-Control-Max-Age', '86400',
+];
+const NO_LENGTH = new Set(['content-length']);
+const NO_LENGTH_OR_TYPE = new Set(['content-length', 'content-type']);
+
+export function contentTypeFor(rel: string, options: NormalizedOptions): string {
+  const ext = extname(rel).slice(1).toLowerCase();
+  const type = options.mimeTypes[ext] ?? mime.lookup(rel);
+  if (!type) return 'application/octet-stream';
+  return mime.contentType(type) || type;
+}
+
+function cacheControlFor(immutable: boolean, contentType: string, maxAge: number): string {
+  if (immutable) return IMMUTABLE_CACHE_CONTROL;
+  if (contentType.startsWith('text/html')) return HTML_CACHE_CONTROL;
+  return `public, max-age=${maxAge}`;
+}
+
+/** The content-derived tag body (`h` in `"h"`, `"h-br"`): the manifest's hash, else a hash of the bytes. */
+function contentTag(file: FoundFile, ctx: EntryContext): string {
+  const listed = ctx.manifest?.files[file.rel];
+  if (listed !== undefined && listed.size === file.size) {
+    try {
+      accessSync(file.abs, constants.R_OK);
+    } catch (err) {
+      throw unreadable(file, err);
+    }
+    return listed.hash.slice(0, 32);
+  }
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file.abs);
+  } catch (err) {
+    throw unreadable(file, err);
+  }
+  return etag(bytes).slice(1, -1);
+}
+
+function unreadable(file: FoundFile, err: unknown): StaticOriginError {
+  return new StaticOriginError('ERR_STATIC_ORIGIN_UNREADABLE', `static-origin: cannot read ${file.abs}: ${(err as Error).message}`, { cause: err });
+}
+
+/** `"x"` → `"x-br"`, `W/"x"` → `W/"x-br"`: distinct per coding, still derived from the content. */
+function variantTag(tag: string | undefined, coding: EncodingName): string | undefined {
+  if (tag === undefined || !tag.endsWith('"')) return tag;
+  return `${tag.slice(0, -1)}-${ENCODING_TAG[coding]}"`;
+}
+
+function validatorsOf(etagValue: string | undefined, lastModified: string | undefined): Validators {
+  return { etag: etagValue, lastModified, lastModifiedMs: lastModified === undefined ? NaN : Date.parse(lastModified) };
+}
+
+export function buildFileEntry(file: FoundFile, siblings: Partial<Record<EncodingName, FoundFile>>, ctx: EntryContext): FileEntry {
+  const { options } = ctx;
+  const contentType = contentTypeFor(file.rel, options);
+  const immutable = ctx.hashedNames.has(file.rel) || (options.immutable?.(file.rel) ?? false);
+
+  // A variant that is not smaller than the original is never worth sending.
+  const served: Array<[EncodingName, FoundFile]> = [];
+  for (const coding of options.encodings) {
+    const sib = siblings[coding];
+    if (sib !== undefined && sib.size < file.size) served.push([coding, sib]);
+  }
+
+  const record: Record<string, HeaderValue> = {
+    'content-type': contentType,
+    'cache-control': cacheControlFor(immutable, contentType, options.maxAge),
+  };
+  if (options.cors) record['access-control-allow-origin'] = '*';
+  record['x-content-type-options'] = 'nosniff';
+  record['accept-ranges'] = 'bytes';
+  if (served.length > 0) record.vary = 'Accept-Encoding';
+  record['last-modified'] = new Date(Math.floor(file.mtimeMs / 1000) * 1000).toUTCString();
+  record.etag = `"${contentTag(file, ctx)}"`;
+  if (options.headers) {
+    const info: StaticFileInfo = Object.freeze({
+      path: file.rel, absolutePath: file.abs, size: file.size, mtime: new Date(file.mtimeMs),
+      contentType, immutable, encodings: Object.freeze(served.map(([c]) => c)),
+    });
+    options.headers(record, info);
+  }
+  const map = toHeaderMap(record, file.rel);
+  const identityTag = headerValue(map, 'etag');
+  const lastModified = headerValue(map, 'last-modified');
+
+  const makeVariant = (coding: Coding, found: FoundFile, tag: string | undefined): Variant => {
+    const variant: Variant = {
+      coding,
+      abs: found.abs,
+      size: found.size,
+      mtimeMs: found.mtimeMs,
+      validators: validatorsOf(tag, lastModified),
+      ok: undefined as unknown as Decision,
+      notModified: { status: 304, headers: notModifiedHeaders(map, tag), body: null },
+      body: undefined,
+    };
+    const headers = fullHeaders(map, tag, found.size, coding === 'identity' ? undefined : coding);
+    (variant as { ok: Decision }).ok = { status: 200, headers, body: found.size > 0 ? { kind: 'whole', variant } : null };
+    return variant;
+  };
+
+  const identity = makeVariant('identity', file, identityTag);
+  const variants: Partial<Record<EncodingName, Variant>> = {};
+  for (const [coding, sib] of served) variants[coding] = makeVariant(coding, sib, variantTag(identityTag, coding));
+
+  // Statuses without a representation keep the cache, CORS and Vary headers so that
+  // caches and browsers treat them like the file's other answers.
+  const plain = ['cache-control', 'access-control-allow-origin', 'vary'];
+  return {
+    kind: 'file',
+    rel: file.rel,
+    identity,
+    variants,
+    contentType: headerValue(map, 'content-type') ?? contentType,
+    immutable,
+    rangeHeaders: withoutHeaders(identity.ok.headers, NO_LENGTH),
+    multipartHeaders: withoutHeaders(identity.ok.headers, NO_LENGTH_OR_TYPE),
+    methodNotAllowed: { status: 405, headers: pickHeaders(map, ['vary'], ['Allow', ALLOW, 'Content-Length', '0']), body: null },
+    options: { status: 204, headers: pickHeaders(map, ['access-control-allow-origin', 'vary'], ['Allow', ALLOW, ...(options.cors ? CORS_PREFLIGHT : [])]), body: null },
+    preconditionFailed: { status: 412, headers: pickHeaders(map, plain, ['Content-Length', '0']), body: null },
+    unsatisfiable: { status: 416, headers: pickHeaders(map, plain, ['Content-Range', `bytes */${file.size}`, 'Content-Length', '0']), body: null },
+  };
+}
+
+export function buildRedirectEntry(options: NormalizedOptions): RedirectEntry {
+  return {
+    kind: 'redirect',
+    headers: ['Cache-Control', `public, max-age=${options.maxAge}`, 'Content-Length', '0'],
+    methodNotAllowed: { status: 405, headers: ['Allow', ALLOW, 'Content-Length', '0'], body: null },
+  };
+}

@@ -1,0 +1,107 @@
+// Files that change or vanish after startup are answered correctly: never a 500, a crash,
+// or a body whose length differs from Content-Length.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { staticOrigin } from '../src/index.js';
+import type { StaticOriginOptions } from '../src/index.js';
+import { css, gzip, put, tempDir } from './helpers/fixtures.js';
+import { get, listen, raw } from './helpers/http.js';
+
+async function withServer(options: Partial<StaticOriginOptions>, build: (root: string) => void, run: (port: number, root: string) => Promise<void>): Promise<void> {
+  const tmp = tempDir('changes');
+  try {
+    build(tmp.dir);
+    const assets = staticOrigin({ root: tmp.dir, ...options });
+    const srv = await listen((req, res) => assets(req, res, () => { res.statusCode = 404; res.end('app'); }));
+    try { await run(srv.port, tmp.dir); } finally { await srv.close(); }
+  } finally { tmp.cleanup(); }
+}
+
+const later = new Date('2026-03-04T05:06:07Z');
+
+describe('files that change after startup', () => {
+  it('a file that grew is re-indexed and sent whole, with a new ETag (sirv#151, whitenoise §1.10)', () =>
+    withServer({}, (root) => put(root, 'app.js', 'a'.repeat(20)), async (port, root) => {
+      const before = await get(port, '/static/app.js', {}, 'HEAD');
+      put(root, 'app.js', 'b'.repeat(27), later);
+      const r = await get(port, '/static/app.js');
+      assert.equal(r.status, 200);
+      assert.equal(r.headers['content-length'], '27');
+      assert.equal(r.body.toString(), 'b'.repeat(27));
+      assert.notEqual(r.headers.etag, before.headers.etag);
+      assert.equal(r.headers['last-modified'], later.toUTCString());
+    }));
+
+  it('a file that vanished falls through to the app instead of a 500', () =>
+    withServer({}, (root) => put(root, 'gone.css', 'x{}'), async (port, root) => {
+      rmSync(join(root, 'gone.css'));
+      assert.equal((await get(port, '/static/gone.css')).status, 404);
+      assert.equal((await get(port, '/static/gone.css')).body.toString(), 'app');
+    }));
+
+  it('a precompressed variant that vanished is dropped and identity is served', () =>
+    withServer({}, (root) => { const body = css(3000); put(root, 'a.css', body); put(root, 'a.css.gz', gzip(body)); }, async (port, root) => {
+      rmSync(join(root, 'a.css.gz'));
+      const r = await get(port, '/static/a.css', { 'accept-encoding': 'gzip' });
+      assert.equal(r.status, 200);
+      assert.equal(r.headers['content-encoding'], undefined);
+      assert.equal(r.body.toString(), css(3000));
+      assert.equal(r.headers.vary, undefined, 'no variants left');
+    }));
+
+  it('a large streamed file that changed is re-indexed before any byte is sent', () =>
+    withServer({ memoryCache: { maxFileBytes: 1024 } }, (root) => put(root, 'big.bin', Buffer.alloc(500_000, 1)), async (port, root) => {
+      const replacement = Buffer.alloc(300_000, 2);
+      put(root, 'big.bin', replacement, later);
+      const r = await get(port, '/static/big.bin');
+      assert.equal(r.status, 200);
+      assert.equal(Number(r.headers['content-length']), r.body.length);
+      assert.ok(r.body.equals(replacement));
+    }));
+
+  it('cached bodies stay consistent with their headers', () =>
+    withServer({}, (root) => put(root, 'small.txt', 'first'), async (port, root) => {
+      assert.equal((await get(port, '/static/small.txt')).body.toString(), 'first');
+      writeFileSync(join(root, 'small.txt'), 'second, longer');
+      const r = await get(port, '/static/small.txt');
+      assert.equal(Number(r.headers['content-length']), r.body.length);
+    }));
+});
+
+describe('bodies', () => {
+  it('streams files above maxFileBytes with exact bytes, ranges included', () => {
+    const big = Buffer.alloc(3 * 1024 * 1024);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7919) & 0xff;
+    return withServer({}, (root) => put(root, 'video.mp4', big), async (port) => {
+      const r = await get(port, '/static/video.mp4');
+      assert.equal(r.status, 200);
+      assert.equal(createHash('sha256').update(r.body).digest('hex'), createHash('sha256').update(big).digest('hex'));
+      const part = await get(port, '/static/video.mp4', { range: 'bytes=1000000-1999999' });
+      assert.equal(part.status, 206);
+      assert.ok(part.body.equals(big.subarray(1000000, 2000000)));
+      const multi = await get(port, '/static/video.mp4', { range: 'bytes=0-9,2000000-2000009' });
+      assert.equal(multi.status, 206);
+      assert.equal(Number(multi.headers['content-length']), multi.body.length);
+      assert.ok(multi.body.includes(big.subarray(2000000, 2000010)));
+    });
+  });
+
+  it('releases the file when the client aborts mid-stream, and keeps serving', () =>
+    withServer({}, (root) => put(root, 'big.bin', Buffer.alloc(8 * 1024 * 1024, 3)), async (port) => {
+      for (let i = 0; i < 20; i++) {
+        await new Promise<void>((resolve) => {
+          import('node:net').then(({ connect }) => {
+            const s = connect(port, '127.0.0.1', () => s.write('GET /static/big.bin HTTP/1.1\r\nHost: x\r\n\r\n'));
+            s.once('data', () => { s.destroy(); resolve(); });
+          });
+        });
+      }
+      const r = await raw(port, '/static/big.bin', {}, 'HEAD');
+      assert.equal(r.status, 200);
+      const full = await get(port, '/static/big.bin');
+      assert.equal(full.body.length, 8 * 1024 * 1024);
+    }));
+});
