@@ -110,7 +110,7 @@ export async function compressAll(
           out = await compressWith(enc, job.data, textual);
           compressed++;
           if (out.length > job.data.length * KEEP_RATIO) out = null;
-        } else reused++;
+        } else if (old) reused++;
         if (out) variants.get(job.hash)![enc] = out;
         else (rejected[job.hash] ??= []).push(enc);
         onDone(++done, tasks.length, job.name);

@@ -1,0 +1,146 @@
+// Compression: the 95% rule, skip lists, round trips, deterministic gzip, and reuse on reruns.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import * as zlib from 'node:zlib';
+import { collect } from '../src/collect/index.ts';
+import { compressWith, isCompressible } from '../src/collect/compress.ts';
+import { handles, run, tempDir, writeTree } from './fixtures/collect/helpers.ts';
+
+const repetitive = 'body { color: red; margin: 0 auto; }\n'.repeat(200);
+
+function unpack(enc: string, data: Buffer): Buffer {
+  return enc === 'br' ? zlib.brotliDecompressSync(data) : zlib.gunzipSync(data);
+}
+
+describe('compression', () => {
+  it('writes br and gz for compressible text, and they round-trip to the original bytes', async (t) => {
+    const r = await run(t, { 'css/a.css': repetitive, 'js/b.js': 'export const x = "' + 'abc'.repeat(500) + '";\n' });
+    for (const name of ['css/a.css', 'js/b.js']) {
+      for (const file of [name, r.nameOf(name)]) {
+        const original = r.file(file);
+        const entry = r.manifest.files[file];
+        assert.deepEqual(Object.keys(entry.encodings).sort(), ['br', 'gzip'], file);
+        for (const [enc, suffix] of [['br', '.br'], ['gzip', '.gz']] as const) {
+          const variant = r.file(file + suffix);
+          assert.equal(variant.length, entry.encodings[enc]);
+          assert.ok(unpack(enc, variant).equals(original), `${file}${suffix} round-trips`);
+        }
+      }
+    }
+  });
+
+  it('keeps a variant only when it is at most 95% of the original (br kept, gzip dropped on a small file)', async (t) => {
+    const small = 'a{color:#0123456789abcdef012345678}'; // 35 bytes: brotli 33 (94%), gzip 47
+    const r = await run(t, { 'small.css': small, 'big.css': repetitive, 'noise.txt': randomBytes(4096) });
+    for (const [file, entry] of Object.entries(r.manifest.files)) {
+      const original = r.file(file);
+      for (const enc of ['br', 'gzip'] as const) {
+        const size = entry.encodings[enc] ?? (await compressWith(enc, original, true)).length;
+        const kept = entry.encodings[enc] !== undefined;
+        if (original.length === 0 || !isCompressible(file)) assert.equal(kept, false, `${file} ${enc}`);
+        else assert.equal(kept, size <= original.length * 0.95, `${file} ${enc}: ${size} of ${original.length}`);
+      }
+    }
+    assert.deepEqual(Object.keys(r.manifest.files['small.css'].encodings), ['br']);
+    assert.deepEqual(r.manifest.files['noise.txt'].encodings, {});
+    assert.throws(() => r.file('small.css.gz'), /ENOENT/);
+    assert.throws(() => r.file('noise.txt.br'), /ENOENT/);
+  });
+
+  it('skips empty files and already-compressed types such as png and woff2', async (t) => {
+    const zeros = Buffer.alloc(10000); // very compressible bytes: the type alone decides
+    const r = await run(t, { 'empty.css': '', 'img/a.png': zeros, 'fonts/f.woff2': zeros, 'fonts/f.woff': zeros, 'img/p.jpg': zeros });
+    for (const name of ['empty.css', 'img/a.png', 'fonts/f.woff2', 'fonts/f.woff', 'img/p.jpg']) {
+      assert.deepEqual(r.manifest.files[r.nameOf(name)].encodings, {}, name);
+      for (const suffix of ['.br', '.gz']) assert.throws(() => r.file(r.nameOf(name) + suffix), /ENOENT/);
+    }
+    assert.equal(r.summary.compressed, 0);
+  });
+
+  it('writes deterministic gzip: header mtime 0, equal bytes on every run', async (t) => {
+    const one = await run(t, { 'a.css': repetitive });
+    const gz = one.file('a.css.gz');
+    assert.equal(gz.readUInt32LE(4), 0);
+    const two = await run(t, { 'a.css': repetitive });
+    assert.ok(two.file('a.css.gz').equals(gz));
+    assert.ok(two.file('a.css.br').equals(one.file('a.css.br')));
+  });
+
+  it('compresses identical content once (an unrewritten original shares its hashed copy’s variants)', async (t) => {
+    const r = await run(t, { 'a.css': repetitive, 'b.css': repetitive });
+    assert.equal(r.summary.compressed, 2); // one content, two encodings
+    assert.equal(r.summary.encodings.br!.files, 4);
+  });
+
+  it('a rerun recompresses nothing unchanged, and reuses byte-identical variants', async (t) => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 20; i++) files[`css/f${i}.css`] = `.f${i} { background: url(../img/a.svg); }\n` + repetitive;
+    files['img/a.svg'] = '<svg xmlns="http://www.w3.org/2000/svg">' + '<rect width="1" height="1"/>'.repeat(50) + '</svg>';
+    files['tiny.txt'] = 'x'; // tried once, rejected, remembered
+    const dir = tempDir(t);
+    const first = await run(t, files, {}, dir);
+    assert.ok(first.summary.compressed > 40, String(first.summary.compressed));
+    const before = readFileSync(join(first.out, first.nameOf('css/f3.css') + '.br'));
+    const second = handles(dir, first.src, first.out, await collect({ sources: [first.src], out: first.out }));
+    assert.equal(second.summary.compressed, 0);
+    assert.equal(second.summary.reused, uniqueVariants(first));
+    assert.ok(readFileSync(join(second.out, second.nameOf('css/f3.css') + '.br')).equals(before));
+    assert.deepEqual(second.manifest.files, first.manifest.files);
+
+    // Changing one file recompresses only that file's content (it has no references, so its original
+    // and hashed copy are the same bytes): one content, two encodings.
+    writeFileSync(join(first.src, 'css/f7.css'), '.changed {}\n' + repetitive);
+    const third = await collect({ sources: [first.src], out: first.out });
+    assert.equal(third.compressed, 2);
+    assert.ok(third.reused > 70, String(third.reused));
+  });
+
+  it('a changed dependency recompresses its referrers too, and nothing else', async (t) => {
+    const dir = tempDir(t);
+    const first = await run(t, { 'img/a.svg': '<svg>' + ' '.repeat(300) + '</svg>', 'css/x.css': 'x{b:url(../img/a.svg)}\n' + repetitive, 'css/y.css': repetitive + 'y{}' }, {}, dir);
+    writeFileSync(join(first.src, 'img/a.svg'), '<svg>' + ' '.repeat(301) + '</svg>');
+    const second = await collect({ sources: [first.src], out: first.out });
+    // svg (one content: original = hashed) + x.css hashed copy (its original is unchanged): 2 contents × 2 encodings
+    assert.equal(second.compressed, 4);
+  });
+
+  it('recompresses a variant of the previous root that was changed on disk, instead of serving it', async (t) => {
+    const r = await run(t, { 'a.css': repetitive });
+    writeFileSync(join(r.out, 'a.css.br'), zlib.brotliCompressSync(Buffer.from(repetitive + 'tampered')));
+    const again = handles(r.dir, r.src, r.out, await collect({ sources: [r.src], out: r.out }));
+    assert.equal(again.summary.compressed, 1); // br could not be trusted (the hashed copy shares the content); gzip could
+    assert.ok(zlib.brotliDecompressSync(again.file('a.css.br')).equals(Buffer.from(repetitive)));
+  });
+
+  it('writes no variants with encodings: [] and only gzip with encodings: ["gzip"]', async (t) => {
+    const none = await run(t, { 'a.css': repetitive }, { encodings: [] });
+    assert.deepEqual(none.manifest.files['a.css'].encodings, {});
+    const gz = await run(t, { 'a.css': repetitive }, { encodings: ['gzip'] });
+    assert.deepEqual(Object.keys(gz.manifest.files['a.css'].encodings), ['gzip']);
+  });
+
+  it('refuses zstd with a clear error when this Node has no zstd', async (t) => {
+    if (typeof (zlib as Record<string, unknown>).zstdCompress === 'function') {
+      const r = await run(t, { 'a.css': repetitive }, { encodings: ['zstd'] });
+      assert.ok(r.file('a.css.zst').length > 0);
+      return;
+    }
+    const dir = tempDir(t);
+    writeTree(join(dir, 'src'), { 'a.css': repetitive });
+    await assert.rejects(collect({ sources: [join(dir, 'src')], out: join(dir, 'out'), encodings: ['zstd'] }), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'ERR_STATIC_ORIGIN_ENCODING');
+      assert.match(err.message, /zstd needs a Node\.js with zlib\.zstdCompress/);
+      return true;
+    });
+  });
+});
+
+/** Distinct (content, encoding) variants: an original and its unrewritten hashed copy share theirs. */
+function uniqueVariants(r: ReturnType<typeof handles>): number {
+  const seen = new Set<string>();
+  for (const f of Object.values(r.manifest.files)) for (const enc of Object.keys(f.encodings)) seen.add(f.hash + enc);
+  return seen.size;
+}
