@@ -150,12 +150,23 @@ test('the negotiator keeps answering correctly past its cache bound', () => {
   assert.equal(negotiate('br'), again);
 });
 
+test('the negotiator cache is bounded: it is cleared when full', () => {
+  const negotiate = createNegotiator(BR_GZIP);
+  const first = negotiate('br');
+  for (let i = 0; i < 499; i++) negotiate(`br, x${i}`);
+  assert.equal(negotiate('br'), first); // 500 entries: still there
+  negotiate('br, one-too-many');
+  assert.notEqual(negotiate('br'), first); // cleared, parsed again
+  assert.deepEqual(negotiate('br'), first);
+});
+
 test('very long headers are answered (and not kept)', () => {
   const negotiate = createNegotiator(BR_GZIP);
   const header = 'x'.repeat(5000) + ', gzip';
   assert.deepEqual(negotiate(header), ['gzip', 'identity']);
   assert.deepEqual(negotiate(header), ['gzip', 'identity']);
   assert.ok(Object.isFrozen(negotiate(header)));
+  assert.notEqual(negotiate(header), negotiate(header)); // not memoised
 });
 
 test('the negotiator does not see later changes to the offered array', () => {
