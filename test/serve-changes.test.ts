@@ -2,7 +2,7 @@
 // or a body whose length differs from Content-Length.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { staticOrigin } from '../src/index.js';
@@ -91,6 +91,8 @@ describe('bodies', () => {
 
   it('releases the file when the client aborts mid-stream, and keeps serving', () =>
     withServer({}, (root) => put(root, 'big.bin', Buffer.alloc(8 * 1024 * 1024, 3)), async (port) => {
+      const openFiles = () => readdirSync('/proc/self/fd').length;
+      const before = openFiles();
       for (let i = 0; i < 20; i++) {
         await new Promise<void>((resolve) => {
           import('node:net').then(({ connect }) => {
@@ -99,6 +101,9 @@ describe('bodies', () => {
           });
         });
       }
+      // Every aborted stream gives its descriptor back (allow a moment for the close events).
+      for (let i = 0; i < 50 && openFiles() > before + 2; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(openFiles() <= before + 2, `descriptors before ${before}, after ${openFiles()}`);
       const r = await raw(port, '/static/big.bin', {}, 'HEAD');
       assert.equal(r.status, 200);
       const full = await get(port, '/static/big.bin');
