@@ -6,8 +6,8 @@ import { createServer, get, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { staticOrigin } from '../src/index.ts';
-import { snapshot, tempDir, writeTree } from './fixtures/collect/helpers.ts';
+import { staticOrigin } from '../src/index.js';
+import { snapshot, tempDir, writeTree } from './fixtures/collect/helpers.js';
 
 const BIN = resolve(import.meta.dirname, '../bin/static-origin.js');
 const execFileP = promisify(execFile);

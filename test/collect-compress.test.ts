@@ -5,9 +5,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as zlib from 'node:zlib';
-import { collect } from '../src/collect/index.ts';
-import { compressWith, isCompressible } from '../src/collect/compress.ts';
-import { handles, run, tempDir, writeTree } from './fixtures/collect/helpers.ts';
+import { collect } from '../src/collect/index.js';
+import { compressWith, isCompressible } from '../src/collect/compress.js';
+import { handles, run, tempDir, writeTree } from './fixtures/collect/helpers.js';
 
 const repetitive = 'body { color: red; margin: 0 auto; }\n'.repeat(200);
 

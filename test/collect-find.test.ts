@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { collect } from '../src/collect/index.ts';
-import { handles, tempDir, writeTree } from './fixtures/collect/helpers.ts';
+import { collect } from '../src/collect/index.js';
+import { handles, tempDir, writeTree } from './fixtures/collect/helpers.js';
 
 describe('find', () => {
   it('collects sources in order: the first file for a destination wins, later ones are reported', async (t) => {

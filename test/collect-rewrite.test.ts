@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { collect } from '../src/collect/index.ts';
-import { hashedName } from '../src/collect/hash.ts';
-import { nameDigits, run, tempDir, writeTree } from './fixtures/collect/helpers.ts';
+import { collect } from '../src/collect/index.js';
+import { hashedName } from '../src/collect/hash.js';
+import { nameDigits, run, tempDir, writeTree } from './fixtures/collect/helpers.js';
 import { join } from 'node:path';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');

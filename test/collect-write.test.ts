@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { collect } from '../src/collect/index.ts';
-import { serializeManifest } from '../src/manifest.ts';
-import { handles, run, snapshot, tempDir, writeTree } from './fixtures/collect/helpers.ts';
+import { collect } from '../src/collect/index.js';
+import { serializeManifest } from '../src/manifest.js';
+import { handles, run, snapshot, tempDir, writeTree } from './fixtures/collect/helpers.js';
 
 const css = 'a { background: url(../img/a.svg); }\n'.repeat(20);
 const svg = '<svg xmlns="http://www.w3.org/2000/svg">' + '<g/>'.repeat(100) + '</svg>';

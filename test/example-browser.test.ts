@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { it } from 'node:test';
 import { chromium } from 'playwright-core';
-import { tempDir } from './fixtures/collect/helpers.ts';
+import { tempDir } from './fixtures/collect/helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const START = resolve(import.meta.dirname, '../examples/myapp/start.js');
@@ -59,14 +59,16 @@ it('example app: stylesheet, image, font and JS module load in Chromium, SRI pas
     await document.fonts.ready;
     const img = document.getElementById('logo') as HTMLImageElement;
     const body = getComputedStyle(document.body);
+    let fontLoaded = false;
+    document.fonts.forEach((f) => { if (f.family.replace(/"/g, '') === 'Open Sans Example' && f.status === 'loaded') fontLoaded = true; });
     return {
       color: body.color,
       backgroundImage: body.backgroundImage,
       fontFamily: body.fontFamily,
-      fontLoaded: [...document.fonts].some((f) => f.family.replace(/"/g, '') === 'Open Sans Example' && f.status === 'loaded'),
+      fontLoaded,
       imageWidth: img.naturalWidth,
       greeting: document.getElementById('greeting')!.textContent,
-      integrity: [...document.querySelectorAll('[integrity]')].map((e) => e.getAttribute('integrity')),
+      integrity: Array.from(document.querySelectorAll('[integrity]')).map((e) => e.getAttribute('integrity')),
     };
   });
 
