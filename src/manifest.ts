@@ -33,6 +33,7 @@ export interface Manifest {
 }
 
 const HEX = /^[0-9a-f]{12,128}$/;
+const SRI = /^sha(256|384|512)-[A-Za-z0-9+/=]+$/;
 
 /** Parses and validates manifest text; errors name `source`. */
 export function parseManifest(text: string, source: string): Manifest {
@@ -50,30 +51,29 @@ export function parseManifest(text: string, source: string): Manifest {
   if (obj.version !== MANIFEST_VERSION) fail(`"version" must be ${MANIFEST_VERSION}, got ${JSON.stringify(obj.version)}`);
   if (!isObject(obj.paths)) fail('"paths" must be an object');
   if (!isObject(obj.files)) fail('"files" must be an object');
-  const paths: Record<string, string> = Object.create(null);
-  for (const [name, hashed] of Object.entries(obj.paths as Record<string, unknown>)) {
+  // Validated in place, not copied: a large root's manifest is megabytes, and startup
+  // memory matters. Null prototypes keep `files['constructor']` from finding Object's.
+  const paths = Object.setPrototypeOf(obj.paths as object, null) as Record<string, unknown>;
+  for (const name in paths) {
+    const hashed = paths[name];
     if (typeof hashed !== 'string' || !isSafeRelative(name) || !isSafeRelative(hashed)) fail(`paths[${JSON.stringify(name)}] must map a relative path to a relative path`);
-    paths[name] = hashed as string;
   }
-  const files: Record<string, ManifestFile> = Object.create(null);
-  for (const [name, raw] of Object.entries(obj.files as Record<string, unknown>)) {
+  const files = Object.setPrototypeOf(obj.files as object, null) as Record<string, unknown>;
+  for (const name in files) {
+    const f = files[name] as Record<string, unknown>;
     const where = `files[${JSON.stringify(name)}]`;
-    if (!isSafeRelative(name) || !isObject(raw)) fail(`${where} must be an object keyed by a relative path`);
-    const f = raw as Record<string, unknown>;
+    if (!isSafeRelative(name) || !isObject(f)) fail(`${where} must be an object keyed by a relative path`);
     if (!isSize(f.size)) fail(`${where}.size must be a non-negative integer`);
     if (typeof f.hash !== 'string' || !HEX.test(f.hash)) fail(`${where}.hash must be a lower-case hex digest`);
-    if (typeof f.integrity !== 'string' || !/^sha(256|384|512)-[A-Za-z0-9+/=]+$/.test(f.integrity)) fail(`${where}.integrity must be an SRI value such as "sha384-…"`);
-    const encodings: Partial<Record<EncodingName, number>> = {};
-    if (f.encodings !== undefined) {
-      if (!isObject(f.encodings)) fail(`${where}.encodings must be an object`);
-      for (const [enc, size] of Object.entries(f.encodings as Record<string, unknown>)) {
-        if (!(ENCODING_NAMES as string[]).includes(enc) || !isSize(size)) fail(`${where}.encodings.${enc} must be a known encoding with a size`);
-        encodings[enc as EncodingName] = size as number;
-      }
+    if (typeof f.integrity !== 'string' || !SRI.test(f.integrity)) fail(`${where}.integrity must be an SRI value such as "sha384-…"`);
+    if (f.encodings === undefined) f.encodings = {};
+    else if (!isObject(f.encodings)) fail(`${where}.encodings must be an object`);
+    const encodings = f.encodings as Record<string, unknown>;
+    for (const enc in encodings) {
+      if (!(ENCODING_NAMES as string[]).includes(enc) || !isSize(encodings[enc])) fail(`${where}.encodings.${enc} must be a known encoding with a size`);
     }
-    files[name] = { size: f.size as number, hash: f.hash as string, integrity: f.integrity as string, encodings };
   }
-  return { version: MANIFEST_VERSION, paths, files };
+  return { version: MANIFEST_VERSION, paths: paths as Record<string, string>, files: files as unknown as Record<string, ManifestFile> };
 }
 
 /** Reads `root/staticfiles.json`; undefined when there is none. */
@@ -157,6 +157,13 @@ function isSize(v: unknown): boolean {
 /** A `/`-separated relative path with no empty, `.` or `..` segment and no backslash or NUL. */
 export function isSafeRelative(p: string): boolean {
   if (p === '' || p.includes('\\') || p.includes('\0')) return false;
-  for (const seg of p.split('/')) if (seg === '' || seg === '.' || seg === '..') return false;
+  let start = 0;
+  for (let i = 0; i <= p.length; i++) {
+    if (i < p.length && p.charCodeAt(i) !== 47 /* / */) continue;
+    const len = i - start;
+    if (len === 0) return false;
+    if (len <= 2 && p.charCodeAt(start) === 46 && (len === 1 || p.charCodeAt(start + 1) === 46)) return false;
+    start = i + 1;
+  }
   return true;
 }

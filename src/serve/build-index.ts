@@ -1,47 +1,83 @@
 // Turns the scanned files into the request index: key (path after the prefix) → entry.
-import { lstatSync, realpathSync, statSync } from 'node:fs';
+//
+// A large root is indexed compactly: at startup each file gets its stats and its
+// content-derived tag; its header lists and prebuilt answers are built once, on its first
+// request (or at startup when a `headers` hook is given, so the hook runs at scan time and
+// its errors surface at construction).
+import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
+import etag from 'etag';
+import { StaticOriginError } from '../errors.js';
 import { ENCODING_NAMES, ENCODING_SUFFIX, MANIFEST_NAME, readManifest, type EncodingName, type Manifest } from '../manifest.js';
-import { buildFileEntry, buildRedirectEntry, type Entry, type EntryContext, type FileEntry } from './entry.js';
+import { buildFileEntry, buildRedirectEntry, type EntryContext, type FileEntry, type RedirectEntry } from './entry.js';
 import type { NormalizedOptions } from './options.js';
-import { resolveRoot, scanRoot, type FoundFile, type Warn } from './scan.js';
+import { absolutePath, resolveRoot, scanRoot, type FoundFile, type Warn } from './scan.js';
+
+type Siblings = Readonly<Partial<Record<EncodingName, FoundFile>>>;
+
+/** A file indexed at startup whose answers are built on first use. */
+export interface PendingFile {
+  readonly kind: 'pending';
+  readonly file: FoundFile;
+  readonly siblings: Siblings | undefined;
+  readonly tag: string;
+}
+
+export type IndexEntry = FileEntry | RedirectEntry | PendingFile;
 
 export interface Index {
   readonly realRoot: string;
   readonly manifest: Manifest | undefined;
-  readonly entries: Map<string, Entry>;
+  readonly entries: Map<string, IndexEntry>;
   readonly ctx: EntryContext;
 }
 
-function variantBase(rel: string): [base: string, coding: EncodingName] | undefined {
+function variantBase(rel: string): string | undefined {
   for (const coding of ENCODING_NAMES) {
     const suffix = ENCODING_SUFFIX[coding];
-    if (rel.endsWith(suffix) && rel.length > suffix.length) return [rel.slice(0, -suffix.length), coding];
+    if (rel.length > suffix.length && rel.endsWith(suffix)) return rel.slice(0, -suffix.length);
   }
   return undefined;
+}
+
+/** The content-derived tag body: the manifest's hash when it lists this file as it is, else a hash of the bytes. */
+function contentTag(file: FoundFile, ctx: EntryContext): string {
+  const listed = ctx.manifest?.files[file.rel];
+  if (listed !== undefined && listed.size === file.size) return listed.hash.slice(0, 32);
+  const abs = absolutePath(ctx.realRoot, file);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(abs);
+  } catch (err) {
+    throw new StaticOriginError('ERR_STATIC_ORIGIN_UNREADABLE', `static-origin: cannot read ${abs}: ${(err as Error).message}`, { cause: err });
+  }
+  return etag(bytes).slice(1, -1);
 }
 
 export function buildIndex(options: NormalizedOptions, warn: Warn): Index {
   const realRoot = resolveRoot(options.root);
   const manifest = readManifest(realRoot);
-  const ctx: EntryContext = { options, manifest, hashedNames: new Set(manifest ? Object.values(manifest.paths) : []) };
+  const ctx: EntryContext = { options, manifest, hashedNames: new Set(manifest ? Object.values(manifest.paths) : []), realRoot };
   const found = scanRoot(realRoot, warn);
   const byRel = new Map<string, FoundFile>();
   for (const file of found) byRel.set(file.rel, file);
 
-  const entries = new Map<string, Entry>();
+  const entries = new Map<string, IndexEntry>();
   const redirect = options.index === false ? undefined : buildRedirectEntry(options);
+  const eager = options.headers !== undefined;
   for (const file of found) {
     if (file.rel === MANIFEST_NAME) continue;
     // `X.br` is a variant of `X` when `X` exists, never a URL of its own.
     const base = variantBase(file.rel);
-    if (base !== undefined && byRel.has(base[0])) continue;
-    const siblings: Partial<Record<EncodingName, FoundFile>> = {};
+    if (base !== undefined && byRel.has(base)) continue;
+    let siblings: Partial<Record<EncodingName, FoundFile>> | undefined;
     for (const coding of ENCODING_NAMES) {
       const sib = byRel.get(file.rel + ENCODING_SUFFIX[coding]);
-      if (sib !== undefined) siblings[coding] = sib;
+      if (sib !== undefined) (siblings ??= {})[coding] = sib;
     }
-    addEntry(entries, buildFileEntry(file, siblings, ctx), options, redirect);
+    const tag = contentTag(file, ctx);
+    const entry: FileEntry | PendingFile = eager ? buildFileEntry(file, siblings, tag, ctx) : { kind: 'pending', file, siblings, tag };
+    addEntry(entries, file.rel, entry, options, redirect);
   }
   return { realRoot, manifest, entries, ctx };
 }
@@ -55,12 +91,29 @@ function indexKeys(rel: string, index: string | false): [dirKey: string, redirec
   return [`/${dir}/`, `/${dir}`];
 }
 
-function addEntry(entries: Map<string, Entry>, entry: FileEntry, options: NormalizedOptions, redirect: Entry | undefined): void {
-  entries.set(`/${entry.rel}`, entry);
-  const keys = indexKeys(entry.rel, options.index);
+function addEntry(entries: Map<string, IndexEntry>, rel: string, entry: FileEntry | PendingFile, options: NormalizedOptions, redirect: RedirectEntry | undefined): void {
+  entries.set(`/${rel}`, entry);
+  const keys = indexKeys(rel, options.index);
   if (keys === undefined || redirect === undefined) return;
   entries.set(keys[0], entry);
   if (!entries.has(keys[1])) entries.set(keys[1], redirect);
+}
+
+/** Puts `next` wherever `old` stood (a file's own key and its directory key), or removes it. */
+function replace(index: Index, rel: string, old: IndexEntry, next: FileEntry | undefined): void {
+  const keys = indexKeys(rel, index.ctx.options.index);
+  for (const key of [`/${rel}`, ...(keys ? [keys[0]] : [])]) {
+    if (index.entries.get(key) !== old) continue;
+    if (next === undefined) index.entries.delete(key);
+    else index.entries.set(key, next);
+  }
+}
+
+/** Builds a pending file's answers (once: both of its keys then hold the built entry). */
+export function materialize(index: Index, pending: PendingFile): FileEntry {
+  const built = buildFileEntry(pending.file, pending.siblings, pending.tag, index.ctx);
+  replace(index, pending.file.rel, pending, built);
+  return built;
 }
 
 /** Re-stats one path the way the scan would have: undefined when it is gone or not servable. */
@@ -68,10 +121,11 @@ function statOne(realRoot: string, rel: string): FoundFile | undefined {
   const inside = realRoot.endsWith(sep) ? realRoot : realRoot + sep;
   try {
     const abs = join(realRoot, rel);
-    const real = lstatSync(abs).isSymbolicLink() ? realpathSync(abs) : abs;
+    const linked = lstatSync(abs).isSymbolicLink();
+    const real = linked ? realpathSync(abs) : abs;
     if (!real.startsWith(inside)) return undefined;
     const st = statSync(real);
-    return st.isFile() ? { rel, abs: real, size: st.size, mtimeMs: st.mtimeMs } : undefined;
+    return st.isFile() ? { rel, abs: real === abs ? undefined : real, size: st.size, mtimeMs: st.mtimeMs } : undefined;
   } catch {
     return undefined;
   }
@@ -82,27 +136,21 @@ function statOne(realRoot: string, rel: string): FoundFile | undefined {
  * in place in the index. Returns the new entry, or undefined when the file is gone.
  */
 export function reindexFile(index: Index, old: FileEntry): FileEntry | undefined {
-  const { options } = index.ctx;
   const file = statOne(index.realRoot, old.rel);
-  const keys = indexKeys(old.rel, options.index);
-  const owned = [`/${old.rel}`, ...(keys ? [keys[0]] : [])].filter((k) => index.entries.get(k) === old);
-  if (file === undefined) {
-    for (const key of owned) index.entries.delete(key);
-    return undefined;
+  let fresh: FileEntry | undefined;
+  if (file !== undefined) {
+    let siblings: Partial<Record<EncodingName, FoundFile>> | undefined;
+    for (const coding of ENCODING_NAMES) {
+      const sib = statOne(index.realRoot, old.rel + ENCODING_SUFFIX[coding]);
+      if (sib !== undefined) (siblings ??= {})[coding] = sib;
+    }
+    try {
+      fresh = buildFileEntry(file, siblings, contentTag(file, index.ctx), index.ctx);
+    } catch {
+      // Unreadable now: treat it as gone rather than fail the request.
+      fresh = undefined;
+    }
   }
-  const siblings: Partial<Record<EncodingName, FoundFile>> = {};
-  for (const coding of ENCODING_NAMES) {
-    const sib = statOne(index.realRoot, old.rel + ENCODING_SUFFIX[coding]);
-    if (sib !== undefined) siblings[coding] = sib;
-  }
-  let fresh: FileEntry;
-  try {
-    fresh = buildFileEntry(file, siblings, index.ctx);
-  } catch {
-    // Unreadable now: treat it as gone rather than fail the request.
-    for (const key of owned) index.entries.delete(key);
-    return undefined;
-  }
-  for (const key of owned) index.entries.set(key, fresh);
+  replace(index, old.rel, old, fresh);
   return fresh;
 }

@@ -1,10 +1,7 @@
 // One index entry per servable file: its variants, validators and every answer that does
 // not depend on the request, built once.
-import { accessSync, constants, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import etag from 'etag';
 import mime from 'mime-types';
-import { StaticOriginError } from '../errors.js';
 import { ENCODING_TAG, type EncodingName, type Manifest } from '../manifest.js';
 import type { Coding } from './accept-encoding.js';
 import type { Decision } from './decide.js';
@@ -14,7 +11,7 @@ import {
 } from './headers.js';
 import type { NormalizedOptions, StaticFileInfo } from './options.js';
 import type { Validators } from './preconditions.js';
-import type { FoundFile } from './scan.js';
+import { absolutePath, type FoundFile } from './scan.js';
 
 export interface Variant {
   readonly coding: Coding;
@@ -62,6 +59,7 @@ export interface EntryContext {
   readonly manifest: Manifest | undefined;
   /** Hashed names the manifest vouches for (the values of `paths`). */
   readonly hashedNames: ReadonlySet<string>;
+  readonly realRoot: string;
 }
 
 const ALLOW = 'GET, HEAD, OPTIONS';
@@ -86,30 +84,6 @@ function cacheControlFor(immutable: boolean, contentType: string, maxAge: number
   return `public, max-age=${maxAge}`;
 }
 
-/** The content-derived tag body (`h` in `"h"`, `"h-br"`): the manifest's hash, else a hash of the bytes. */
-function contentTag(file: FoundFile, ctx: EntryContext): string {
-  const listed = ctx.manifest?.files[file.rel];
-  if (listed !== undefined && listed.size === file.size) {
-    try {
-      accessSync(file.abs, constants.R_OK);
-    } catch (err) {
-      throw unreadable(file, err);
-    }
-    return listed.hash.slice(0, 32);
-  }
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file.abs);
-  } catch (err) {
-    throw unreadable(file, err);
-  }
-  return etag(bytes).slice(1, -1);
-}
-
-function unreadable(file: FoundFile, err: unknown): StaticOriginError {
-  return new StaticOriginError('ERR_STATIC_ORIGIN_UNREADABLE', `static-origin: cannot read ${file.abs}: ${(err as Error).message}`, { cause: err });
-}
-
 /** `"x"` → `"x-br"`, `W/"x"` → `W/"x-br"`: distinct per coding, still derived from the content. */
 function variantTag(tag: string | undefined, coding: EncodingName): string | undefined {
   if (tag === undefined || !tag.endsWith('"')) return tag;
@@ -120,7 +94,11 @@ function validatorsOf(etagValue: string | undefined, lastModified: string | unde
   return { etag: etagValue, lastModified, lastModifiedMs: lastModified === undefined ? NaN : Date.parse(lastModified) };
 }
 
-export function buildFileEntry(file: FoundFile, siblings: Partial<Record<EncodingName, FoundFile>>, ctx: EntryContext): FileEntry {
+/**
+ * Everything about one file that does not depend on the request. `tag` is the
+ * content-derived ETag body (`h` in `"h"`, `"h-br"`), taken at scan time.
+ */
+export function buildFileEntry(file: FoundFile, siblings: Readonly<Partial<Record<EncodingName, FoundFile>>> | undefined, tag: string, ctx: EntryContext): FileEntry {
   const { options } = ctx;
   const contentType = contentTypeFor(file.rel, options);
   const immutable = ctx.hashedNames.has(file.rel) || (options.immutable?.(file.rel) ?? false);
@@ -128,7 +106,7 @@ export function buildFileEntry(file: FoundFile, siblings: Partial<Record<Encodin
   // A variant that is not smaller than the original is never worth sending.
   const served: Array<[EncodingName, FoundFile]> = [];
   for (const coding of options.encodings) {
-    const sib = siblings[coding];
+    const sib = siblings?.[coding];
     if (sib !== undefined && sib.size < file.size) served.push([coding, sib]);
   }
 
@@ -141,10 +119,10 @@ export function buildFileEntry(file: FoundFile, siblings: Partial<Record<Encodin
   record['accept-ranges'] = 'bytes';
   if (served.length > 0) record.vary = 'Accept-Encoding';
   record['last-modified'] = new Date(Math.floor(file.mtimeMs / 1000) * 1000).toUTCString();
-  record.etag = `"${contentTag(file, ctx)}"`;
+  record.etag = `"${tag}"`;
   if (options.headers) {
     const info: StaticFileInfo = Object.freeze({
-      path: file.rel, absolutePath: file.abs, size: file.size, mtime: new Date(file.mtimeMs),
+      path: file.rel, absolutePath: absolutePath(ctx.realRoot, file), size: file.size, mtime: new Date(file.mtimeMs),
       contentType, immutable, encodings: Object.freeze(served.map(([c]) => c)),
     });
     options.headers(record, info);
@@ -156,7 +134,7 @@ export function buildFileEntry(file: FoundFile, siblings: Partial<Record<Encodin
   const makeVariant = (coding: Coding, found: FoundFile, tag: string | undefined): Variant => {
     const variant: Variant = {
       coding,
-      abs: found.abs,
+      abs: absolutePath(ctx.realRoot, found),
       size: found.size,
       mtimeMs: found.mtimeMs,
       validators: validatorsOf(tag, lastModified),

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { splitSuffix, unknownNameError } from '../manifest.js';
 import { createNegotiator } from './accept-encoding.js';
-import { buildIndex, reindexFile, type Index } from './build-index.js';
+import { buildIndex, materialize, reindexFile, type Index } from './build-index.js';
 import { toKey } from './canonical-path.js';
 import { decide, decideRedirect, type DecideContext } from './decide.js';
 import type { FileEntry, RedirectEntry } from './entry.js';
@@ -97,7 +97,7 @@ export function staticOrigin(input: StaticOriginOptions): StaticOriginMiddleware
     const entry = key === null ? undefined : current!.entries.get(key);
     if (entry === undefined) return miss(res, next);
     if (entry.kind === 'redirect') return redirect(req, res, entry, next);
-    respond(req, res, entry, next, 0);
+    respond(req, res, entry.kind === 'pending' ? materialize(current!, entry) : entry, next, 0);
     return true;
   }
 
@@ -117,9 +117,13 @@ export function staticOrigin(input: StaticOriginOptions): StaticOriginMiddleware
     const clean = path.replace(/^\/+/, '');
     const hashed = idx.manifest?.paths[clean];
     if (hashed !== undefined) return [hashed, suffix, true];
-    if (idx.entries.get(`/${clean}`)?.kind === 'file') return [clean, suffix, false];
+    const kind = idx.entries.get(`/${clean}`)?.kind;
+    if (kind === 'file' || kind === 'pending') return [clean, suffix, false];
     const known = new Set<string>(idx.manifest ? Object.keys(idx.manifest.paths) : []);
-    for (const entry of idx.entries.values()) if (entry.kind === 'file') known.add(entry.rel);
+    for (const entry of idx.entries.values()) {
+      if (entry.kind === 'file') known.add(entry.rel);
+      else if (entry.kind === 'pending') known.add(entry.file.rel);
+    }
     throw unknownNameError(clean, known);
   }
 

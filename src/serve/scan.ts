@@ -1,16 +1,21 @@
 // Walks the root once: every regular file that may be served, with its real path and stats.
 // Symlinks are followed only while their real path stays inside the real root.
-import { lstatSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { join, sep } from 'node:path';
 import { StaticOriginError } from '../errors.js';
 
 export interface FoundFile {
   /** Relative to the root, `/`-separated. */
-  rel: string;
-  /** Real absolute path (symlinks resolved). */
-  abs: string;
-  size: number;
-  mtimeMs: number;
+  readonly rel: string;
+  /** The real path, only when a symlink made it differ from `root/rel` (saves memory on large roots). */
+  readonly abs: string | undefined;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+/** The real absolute path of a found file. */
+export function absolutePath(realRoot: string, file: FoundFile): string {
+  return file.abs ?? join(realRoot, file.rel);
 }
 
 export type Warn = (message: string) => void;
@@ -36,26 +41,51 @@ function isHidden(name: string, relDir: string): boolean {
   return name.charCodeAt(0) === 46 /* . */ && !(relDir === '' && name === '.well-known');
 }
 
+/**
+ * Whether this process may read the file, from the mode bits we already have: a syscall
+ * per file (access(2)) would cost more than the whole scan of a large root. ACLs aside,
+ * this is the kernel's own rule.
+ */
+function makeReadable(): (st: Stats) => boolean {
+  const euid = process.geteuid?.() ?? 0;
+  if (euid === 0) return () => true;
+  const groups = new Set(process.getgroups?.() ?? []);
+  return (st) => {
+    if (st.uid === euid) return (st.mode & 0o400) !== 0;
+    if (groups.has(st.gid)) return (st.mode & 0o040) !== 0;
+    return (st.mode & 0o004) !== 0;
+  };
+}
+
 export function scanRoot(realRoot: string, warn: Warn = defaultWarn): FoundFile[] {
   const files: FoundFile[] = [];
   const inside = realRoot.endsWith(sep) ? realRoot : realRoot + sep;
   const visited = new Set<string>([realRoot]);
+  const readable = makeReadable();
 
-  const walk = (absDir: string, relDir: string): void => {
-    let names: string[];
+  const addFile = (rel: string, abs: string, st: Stats, linked: boolean): void => {
+    if (!readable(st)) {
+      throw new StaticOriginError('ERR_STATIC_ORIGIN_UNREADABLE', `static-origin: cannot read ${abs}: permission denied (mode ${(st.mode & 0o777).toString(8)})`);
+    }
+    files.push({ rel, abs: linked ? abs : undefined, size: st.size, mtimeMs: st.mtimeMs });
+  };
+
+  const walk = (absDir: string, relDir: string, linked: boolean): void => {
+    let dirents: Dirent[];
     try {
-      names = readdirSync(absDir);
+      dirents = readdirSync(absDir, { withFileTypes: true });
     } catch (err) {
       throw new StaticOriginError('ERR_STATIC_ORIGIN_UNREADABLE', `static-origin: cannot read the directory ${absDir}: ${(err as Error).message}`, { cause: err });
     }
-    names.sort();
-    for (const name of names) {
+    dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const dirent of dirents) {
+      const name = dirent.name;
       if (isHidden(name, relDir)) continue;
       const abs = join(absDir, name);
       const rel = relDir === '' ? name : `${relDir}/${name}`;
-      let st: Stats = lstatSync(abs);
-      let real = abs;
-      if (st.isSymbolicLink()) {
+      if (dirent.isSymbolicLink()) {
+        let real: string;
+        let st: Stats;
         try {
           real = realpathSync(abs);
           st = statSync(real);
@@ -68,21 +98,28 @@ export function scanRoot(realRoot: string, warn: Warn = defaultWarn): FoundFile[
           warn(`static-origin: skipped ${rel}: the symlink points outside the root`);
           continue;
         }
-      }
-      if (st.isDirectory()) {
-        if (visited.has(real)) {
-          warn(`static-origin: skipped ${rel}: the directory was already indexed (symlink loop)`);
-          continue;
-        }
-        visited.add(real);
-        walk(real, rel);
-      } else if (st.isFile()) {
-        files.push({ rel, abs: real, size: st.size, mtimeMs: st.mtimeMs });
+        if (st.isDirectory()) enterDir(real, rel, true);
+        else if (st.isFile()) addFile(rel, real, st, true);
+        else warn(`static-origin: skipped ${rel}: not a regular file`);
+      } else if (dirent.isDirectory()) {
+        enterDir(abs, rel, linked);
+      } else if (dirent.isFile()) {
+        addFile(rel, abs, statSync(abs), linked);
       } else {
         warn(`static-origin: skipped ${rel}: not a regular file`);
       }
     }
   };
-  walk(realRoot, '');
+
+  const enterDir = (real: string, rel: string, linked: boolean): void => {
+    if (visited.has(real)) {
+      warn(`static-origin: skipped ${rel}: the directory was already indexed (symlink loop)`);
+      return;
+    }
+    visited.add(real);
+    walk(real, rel, linked);
+  };
+
+  walk(realRoot, '', false);
   return files;
 }
