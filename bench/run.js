@@ -26,7 +26,7 @@ const PYTHON = ['/usr/bin/python3', 'python3'].find((p) => p === 'python3' || ex
 // ------------------------------------------------------------------ options
 const ALL_SCENARIOS = ['css', 'css304', 'js', 'big', 'api', 'miss', 'startup', 'collect'];
 function parseOptions(argv) {
-  const o = { rounds: 3, duration: 5, warmup: 1, connections: 50, bigConnections: 10, only: null, servers: null, smoke: false, json: null, sources: 1000, startupSources: 10000, collectFiles: 1500, seed: 42 };
+  const o = { rounds: 5, duration: 3, warmup: 1, connections: 50, bigConnections: 10, only: null, servers: null, smoke: false, json: null, sources: 1000, startupSources: 10000, collectFiles: 1500, seed: 42 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -124,6 +124,36 @@ async function stop(child, ms = 3000) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const CAN_PIN = os.availableParallelism?.() >= 2 && existsSync('/usr/bin/taskset');
 const pin = (core, cmd) => (CAN_PIN ? ['taskset', ['-c', String(core), ...cmd]] : [cmd[0], cmd.slice(1)]);
+
+/** Fraction of both cores busy over `ms` (from /proc/stat); NaN where unavailable. */
+async function busyFraction(ms = 300) {
+  const read = () => {
+    try {
+      const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+      return { idle: f[3] + (f[4] || 0), total: f.reduce((a, b) => a + b, 0) };
+    } catch {
+      return null;
+    }
+  };
+  const a = read();
+  await sleep(ms);
+  const b = read();
+  if (!a || !b || b.total === a.total) return NaN;
+  return 1 - (b.idle - a.idle) / (b.total - a.total);
+}
+/**
+ * The machine is shared: before each timed load, wait (up to maxMs) until other work has
+ * left the cores mostly idle, so that a burst of someone else's build is not measured.
+ */
+async function waitQuiet(maxMs) {
+  const deadline = Date.now() + maxMs;
+  let busy = await busyFraction();
+  while (busy > 0.2 && Date.now() < deadline) {
+    await sleep(700);
+    busy = await busyFraction();
+  }
+  return busy;
+}
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -325,7 +355,7 @@ function readRss(pid) {
   }
 }
 /** Spawn -> first 200 (polled every 2 ms), then RSS after 500 ms idle. */
-async function measureStartup(id, root, path) {
+async function measureStartup(id, root, path, settleMs = 500) {
   const cmd = [process.execPath, join(SERVERS_DIR, `${id}.js`), '--port', '0', '--root', root];
   const [bin, argv] = pin(0, cmd);
   const t0 = process.hrtime.bigint();
@@ -355,7 +385,7 @@ async function measureStartup(id, root, path) {
       await sleep(2);
     }
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    await sleep(500);
+    await sleep(settleMs);
     return { ms, rss: readRss(child.pid) };
   } finally {
     await stop(child);
@@ -421,7 +451,7 @@ async function collectCompare(o, log) {
     const djVersion = djangoAvailable();
     res.django = djVersion ? `Django ${djVersion} + WhiteNoise CompressedManifestStaticFilesStorage` : null;
     if (!djVersion) log('  collect: Django/WhiteNoise/brotli not importable by ' + PYTHON + ' (bench/setup.sh installs them); static-origin only');
-    for (let round = 0; round < o.rounds; round++) {
+    for (let round = 0; round < Math.min(o.rounds, 3); round++) {
       const row = {};
       const tools = djVersion ? ['static-origin', 'django'] : ['static-origin'];
       for (const tool of round % 2 ? [...tools].reverse() : tools) {
@@ -443,12 +473,14 @@ async function collectCompare(o, log) {
           const env = { ...process.env, DJANGO_SETTINGS_MODULE: 'bench_settings', PYTHONPATH: base, PYTHONDONTWRITEBYTECODE: '1' };
           run = () => timedRun(PYTHON, ['-m', 'django', 'collectstatic', '--noinput', '-v', '0'], { cwd: base, env });
         }
+        await waitQuiet(o.smoke ? 0 : 30000);
         const full = await run();
         const manifest = JSON.parse(readFileSync(join(out, 'staticfiles.json'), 'utf8'));
         const br = brotliBytes(out, manifest.paths);
         const changed = tree.leaf;
         const p = join(src, changed);
         writeFileSync(p, readFileSync(p, 'utf8') + `\n.bench-change-${round} { color: #c00; }\n`);
+        await waitQuiet(o.smoke ? 0 : 30000);
         const rerun = await run();
         row[tool] = { fullMs: full.ms, rerunMs: rerun.ms, brTotal: br.total, brFiles: br.files, brServed: br.served, outFiles: walk(out).length };
         log(`  collect round ${round + 1} ${tool}: full ${fmtMs(full.ms)}, rerun after one change ${fmtMs(rerun.ms)}, ${br.files} .br files ${fmtBytes(br.total)}`);
@@ -561,12 +593,14 @@ async function main() {
           const { port, child } = running.get(p.id);
           const wrkOpts = { duration: o.duration, connections: sc.connections };
           try {
+            const busyBefore = await waitQuiet(o.smoke ? 0 : 30000);
             if (o.warmup > 0) await runWrk(port, sc.path, p.headers, { ...wrkOpts, duration: Math.max(1, Math.round(o.warmup)) });
             const r = await runWrk(port, sc.path, p.headers, wrkOpts);
             const expectErr = sc.id === 'miss';
             const bad = expectErr ? r.requests - r.non2xx3xx : r.non2xx3xx;
             const entry = (results.load[key] ??= { runs: [], problems: [] });
-            entry.runs.push({ rps: r.rps, bytesPerSec: r.bytesPerSec, requests: r.requests, rssAfter: readRss(child.pid) });
+            entry.runs.push({ round: round + 1, rps: r.rps, bytesPerSec: r.bytesPerSec, requests: r.requests, rssAfter: readRss(child.pid), busyBefore });
+            if (busyBefore > 0.2) entry.problems.push(`round ${round + 1}: cores ${Math.round(busyBefore * 100)}% busy before the load`);
             if (bad > 0) entry.problems.push(`round ${round + 1}: ${bad} unexpected statuses`);
             if (r.socketErrors > 0) entry.problems.push(`round ${round + 1}: ${r.socketErrors} socket errors`);
             if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${p.id} died during the load`);
@@ -589,13 +623,14 @@ async function main() {
     log(`startup corpus: ${big.root} (${big.urlFiles} URLs with manifest, ${big.onDisk} files on disk)`);
     const path = `/static/${big.files.css.hashed}`;
     const st = { root: big.root, urls: big.urlFiles, onDisk: big.onDisk, runs: {} };
-    let ids = [...new Set(STARTUP.flat())];
+    let ids = o.smoke ? ['so-http', 'bare-http', 'sirv-connect', 'bare-connect'] : [...new Set(STARTUP.flat())];
     if (o.servers) ids = ids.filter((id) => o.servers.includes(id) || id.startsWith('bare-'));
     for (let round = 0; round < o.rounds; round++) {
       const k = round % ids.length;
       for (const id of [...ids.slice(k), ...ids.slice(0, k)]) {
         try {
-          const r = await measureStartup(id, big.root, id.startsWith('bare-') ? '/api/ping' : path);
+          await waitQuiet(o.smoke ? 0 : 30000);
+          const r = await measureStartup(id, big.root, id.startsWith('bare-') ? '/api/ping' : path, o.smoke ? 100 : 500);
           (st.runs[id] ??= []).push(r);
           log(`  startup round ${round + 1} ${id.padEnd(21)} first response ${fmtMs(r.ms)}, RSS ${fmtBytes(r.rss)}`);
         } catch (err) {

@@ -19,7 +19,7 @@ test('bench --smoke runs, verifies every server and prints the table', { timeout
   const code: number | null = await new Promise((resolve) => child.once('exit', (c) => resolve(c)));
   clearTimeout(timer);
   assert.equal(code, 0, `bench --smoke exited ${code}:\n${out.slice(-4000)}`);
-  assert.match(out, /\| scenario +\| stack +\| server +\| req\/s/, 'no throughput table');
+  assert.match(out, /\| scenario +\| stack +\| server +\| +req\/s/, 'no throughput table');
   const m = /(\d+) of (\d+) \(scenario, server\) pairs verified; 0 failure\(s\)/.exec(out);
   assert.ok(m, `no verification summary:\n${out.slice(-2000)}`);
   // every pair verified, except those a peer cannot do at all (marked "unsupported" in the table)

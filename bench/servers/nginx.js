@@ -1,5 +1,5 @@
 // nginx (Debian nginx-light) as the sendfile reference: our own instance, own prefix and
-// config in a temp dir, loopback only, one worker. Not a Node server: run.js starts it with
+// config in a temp dir, loopback only, one process (master_process off: one pid to stop). Not a Node server: run.js starts it with
 // nginxCommand() and probes it until it answers.
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ export function nginxCommand({ dir, port, root }) {
   const conf = `
 worker_processes 1;
 daemon off;
+master_process off;
 pid ${dir}/nginx.pid;
 error_log ${dir}/logs/error.log warn;
 events { worker_connections 4096; }
