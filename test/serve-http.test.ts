@@ -4,7 +4,9 @@ import { after, before, describe, it } from 'node:test';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { staticOrigin } from '../src/index.js';
 import type { StaticOriginMiddleware, StaticOriginOptions } from '../src/index.js';
-import { hashedAndPrecompressed, put, MTIME, type HashedRoot } from './helpers/fixtures.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hashedAndPrecompressed, put, sha256, sri, MTIME, type HashedRoot } from './helpers/fixtures.js';
 import { get, listen, type Listening } from './helpers/http.js';
 
 /** The middleware ahead of an "app" that answers 418, as a Connect stack would. */
@@ -293,6 +295,23 @@ describe('options that shape answers', () => {
     try {
       assert.equal((await get(srv.port, '/static/data/x.webmanifest')).headers['content-type'], 'application/manifest+json; charset=utf-8');
       assert.equal((await get(srv.port, '/static/img/logo.png')).headers['content-type'], 'image/x-test');
+    } finally { await srv.close(); }
+  });
+
+  it('keeps hashed files of earlier collects immutable, but not names that only look hashed', async () => {
+    const old = 'body { color: red }\n';
+    const oldName = `css/app.${sha256(old).slice(0, 12)}.css`;
+    put(fx.root, oldName, old);
+    put(fx.root, 'img/fake.deadbeefdead.png', 'png');
+    const manifestFile = join(fx.root, 'staticfiles.json');
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+    manifest.files[oldName] = { size: old.length, hash: sha256(old), integrity: sri(old), encodings: {} };
+    manifest.files['img/fake.deadbeefdead.png'] = { size: 3, hash: sha256('other'), integrity: sri('png'), encodings: {} };
+    writeFileSync(manifestFile, JSON.stringify(manifest));
+    const srv = await serveWith({ root: fx.root });
+    try {
+      assert.equal((await get(srv.port, `/static/${oldName}`)).headers['cache-control'], 'public, max-age=31536000, immutable');
+      assert.equal((await get(srv.port, '/static/img/fake.deadbeefdead.png')).headers['cache-control'], 'public, max-age=60');
     } finally { await srv.close(); }
   });
 

@@ -78,6 +78,19 @@ export function contentTypeFor(rel: string, options: NormalizedOptions): string 
   return mime.contentType(type) || type;
 }
 
+/**
+ * A hashed file of an earlier collect, carried over for pages still cached by browsers
+ * and CDNs: the manifest lists it and its name carries its own content hash, so it can
+ * never change under that name and is as immutable as the current ones.
+ */
+function namedByContent(file: FoundFile, ctx: EntryContext): boolean {
+  const listed = ctx.manifest?.files[file.rel];
+  if (listed === undefined || listed.size !== file.size) return false;
+  const name = file.rel.slice(file.rel.lastIndexOf('/') + 1);
+  const lastDot = name.lastIndexOf('.');
+  return lastDot > 0 && name.slice(0, lastDot).endsWith(`.${listed.hash.slice(0, 12)}`);
+}
+
 function cacheControlFor(immutable: boolean, contentType: string, maxAge: number): string {
   if (immutable) return IMMUTABLE_CACHE_CONTROL;
   if (contentType.startsWith('text/html')) return HTML_CACHE_CONTROL;
@@ -101,7 +114,7 @@ function validatorsOf(etagValue: string | undefined, lastModified: string | unde
 export function buildFileEntry(file: FoundFile, siblings: Readonly<Partial<Record<EncodingName, FoundFile>>> | undefined, tag: string, ctx: EntryContext): FileEntry {
   const { options } = ctx;
   const contentType = contentTypeFor(file.rel, options);
-  const immutable = ctx.hashedNames.has(file.rel) || (options.immutable?.(file.rel) ?? false);
+  const immutable = ctx.hashedNames.has(file.rel) || namedByContent(file, ctx) || (options.immutable?.(file.rel) ?? false);
 
   // A variant that is not smaller than the original is never worth sending.
   const served: Array<[EncodingName, FoundFile]> = [];
