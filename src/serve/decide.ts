@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Coding } from './accept-encoding.js';
 import type { FileEntry, RedirectEntry, Variant } from './entry.js';
 import { evaluatePreconditions, ifRangeAllows } from './preconditions.js';
-import { contentRange, multipartLayout, parseRange, type MultipartLayout } from './range.js';
+import { contentRange, multipartLayout, parseRange, type MultipartLayout, type RangeResult } from './range.js';
 
 export type Body =
   | { readonly kind: 'whole'; readonly variant: Variant }
@@ -51,7 +51,7 @@ export function decide(view: RequestView, entry: FileEntry, ctx: DecideContext):
   // Ranges address the identity bytes only, so a usable Range switches to identity
   // before the preconditions are checked against the representation we would send.
   const rangeHeader = headers.range;
-  let range = undefined as ReturnType<typeof parseRange> | undefined;
+  let range: RangeResult | undefined;
   if (rangeHeader !== undefined) {
     const parsed = parseRange(rangeHeader, entry.identity.size, ctx.maxRanges);
     if (parsed.kind !== 'none' && ifRangeAllows(headers, entry.identity.validators)) {

@@ -145,19 +145,19 @@ export function buildFileEntry(file: FoundFile, siblings: Readonly<Partial<Recor
   const lastModified = headerValue(map, 'last-modified');
 
   const makeVariant = (coding: Coding, found: FoundFile, tag: string | undefined): Variant => {
-    const variant: Variant = {
+    // The 200 answer's body points back at its variant, so the variant is made first.
+    const variant: Omit<Variant, 'ok'> & { ok?: Decision } = {
       coding,
       abs: absolutePath(ctx.realRoot, found),
       size: found.size,
       mtimeMs: found.mtimeMs,
       validators: validatorsOf(tag, lastModified),
-      ok: undefined as unknown as Decision,
       notModified: { status: 304, headers: notModifiedHeaders(map, tag), body: null },
       body: undefined,
     };
     const headers = fullHeaders(map, tag, found.size, coding === 'identity' ? undefined : coding);
-    (variant as { ok: Decision }).ok = { status: 200, headers, body: found.size > 0 ? { kind: 'whole', variant } : null };
-    return variant;
+    variant.ok = { status: 200, headers, body: found.size > 0 ? { kind: 'whole', variant: variant as Variant } : null };
+    return variant as Variant;
   };
 
   const identity = makeVariant('identity', file, identityTag);
