@@ -75,6 +75,7 @@ export function preload(root, prefix = '/static/') {
       const headers = [
         'Content-Type', types[ext], 'Cache-Control', `public, max-age=${ONE_YEAR}, immutable`, 'ETag', etag,
         'Last-Modified', lastModified, 'Accept-Ranges', 'bytes', 'Access-Control-Allow-Origin', '*',
+        'X-Content-Type-Options', 'nosniff',
       ];
       if (encs.length) headers.push('Vary', 'Accept-Encoding');
       const notModified = headers.filter((_, i, a) => i % 2 === 0 && ['ETag', 'Cache-Control', 'Last-Modified', 'Vary', 'Access-Control-Allow-Origin'].includes(a[i])).flatMap((n) => [n, headers[headers.indexOf(n) + 1]]);
