@@ -821,7 +821,7 @@ function render(results, scs, o) {
   if (shown.length) {
     out.push('');
     out.push('Targets (issue #4):');
-    out.push(table(['target', 'measured', 'status'], shown.map((x) => [x.name, x.detail === 'ms' ? fmtMs(x.value) : x.detail === 'bytes' ? fmtBytes(x.value) : fmtRatio(x.value), x.detail === 'info' ? 'info' : x.met === null ? 'not measured' : x.met ? 'met' : 'MISSED']), ['l', 'r', 'l']));
+    out.push(table(['target', 'measured', 'status'], shown.map((x) => [x.name, x.detail === 'ms' ? fmtMs(x.value) : x.detail === 'bytes' ? fmtBytes(x.value) : Number.isFinite(x.value) ? `${x.value.toFixed(3)}×` : '—', x.detail === 'info' ? 'info' : x.met === null ? 'not measured' : x.met ? 'met' : 'MISSED']), ['l', 'r', 'l']));
   }
   return { text: out.join('\n'), targets };
 }
