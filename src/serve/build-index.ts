@@ -11,7 +11,7 @@ import { StaticOriginError } from '../errors.js';
 import { ENCODING_NAMES, ENCODING_SUFFIX, MANIFEST_NAME, readManifest, type EncodingName, type Manifest } from '../manifest.js';
 import { buildFileEntry, buildRedirectEntry, type EntryContext, type FileEntry, type RedirectEntry } from './entry.js';
 import type { NormalizedOptions } from './options.js';
-import { absolutePath, resolveRoot, scanRoot, type FoundFile, type Warn } from './scan.js';
+import { absolutePath, defaultWarn, resolveRoot, scanRoot, statSibling, type FoundFile, type Warn } from './scan.js';
 
 type Siblings = Readonly<Partial<Record<EncodingName, FoundFile>>>;
 
@@ -76,7 +76,9 @@ export function buildIndex(options: NormalizedOptions, warn: Warn): Index {
       if (sib !== undefined) (siblings ??= {})[coding] = sib;
     }
     const tag = contentTag(file, ctx);
-    const entry: FileEntry | PendingFile = eager ? buildFileEntry(file, siblings, tag, ctx) : { kind: 'pending', file, siblings, tag };
+    const entry: FileEntry | PendingFile = eager
+      ? buildFileEntry(file, statSiblings(realRoot, siblings, warn), tag, ctx)
+      : { kind: 'pending', file, siblings, tag };
     addEntry(entries, file.rel, entry, options, redirect);
   }
   return { realRoot, manifest, entries, ctx };
@@ -109,9 +111,21 @@ function replace(index: Index, rel: string, old: IndexEntry, next: FileEntry | u
   }
 }
 
+function statSiblings(realRoot: string, siblings: Siblings | undefined, warn: Warn): Siblings | undefined {
+  if (siblings === undefined) return undefined;
+  const out: Partial<Record<EncodingName, FoundFile>> = {};
+  for (const coding of ENCODING_NAMES) {
+    const sib = siblings[coding];
+    const stated = sib === undefined ? undefined : statSibling(realRoot, sib, warn);
+    if (stated !== undefined) out[coding] = stated;
+  }
+  return out;
+}
+
 /** Builds a pending file's answers (once: both of its keys then hold the built entry). */
 export function materialize(index: Index, pending: PendingFile): FileEntry {
-  const built = buildFileEntry(pending.file, pending.siblings, pending.tag, index.ctx);
+  const siblings = statSiblings(index.realRoot, pending.siblings, defaultWarn);
+  const built = buildFileEntry(pending.file, siblings, pending.tag, index.ctx);
   replace(index, pending.file.rel, pending, built);
   return built;
 }

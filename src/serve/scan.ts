@@ -3,6 +3,9 @@
 import { readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { join, sep } from 'node:path';
 import { StaticOriginError } from '../errors.js';
+import { ENCODING_NAMES, ENCODING_SUFFIX } from '../manifest.js';
+
+const VARIANT_SUFFIXES = ENCODING_NAMES.map((coding) => ENCODING_SUFFIX[coding]);
 
 export interface FoundFile {
   /** Relative to the root, `/`-separated. */
@@ -11,6 +14,37 @@ export interface FoundFile {
   readonly abs: string | undefined;
   readonly size: number;
   readonly mtimeMs: number;
+}
+
+/** Size and mtime of a sibling not stat'ed yet (see `statSibling`). */
+export const UNSTATED = -1;
+
+function variantBaseName(name: string): string | undefined {
+  for (const suffix of VARIANT_SUFFIXES) {
+    if (name.length > suffix.length && name.endsWith(suffix)) return name.slice(0, -suffix.length);
+  }
+  return undefined;
+}
+
+/**
+ * The sibling with its stats, taken now if the scan left them for later; undefined
+ * (with a warning) when it vanished, is not a file or cannot be read.
+ */
+export function statSibling(realRoot: string, file: FoundFile, warn: Warn = defaultWarn): FoundFile | undefined {
+  if (file.size !== UNSTATED) return file;
+  const abs = absolutePath(realRoot, file);
+  let st: Stats;
+  try {
+    st = statSync(abs);
+  } catch {
+    return undefined;
+  }
+  if (!st.isFile()) return undefined;
+  if (!makeReadable()(st)) {
+    warn(`static-origin: skipped ${file.rel}: cannot read it (mode ${(st.mode & 0o777).toString(8)})`);
+    return undefined;
+  }
+  return { rel: file.rel, abs: file.abs, size: st.size, mtimeMs: st.mtimeMs };
 }
 
 /** The real absolute path of a found file. */
@@ -78,6 +112,8 @@ export function scanRoot(realRoot: string, warn: Warn = defaultWarn): FoundFile[
       throw new StaticOriginError('ERR_STATIC_ORIGIN_UNREADABLE', `static-origin: cannot read the directory ${absDir}: ${(err as Error).message}`, { cause: err });
     }
     dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const plainFiles = new Set<string>();
+    for (const d of dirents) if (d.isFile()) plainFiles.add(d.name);
     for (const dirent of dirents) {
       const name = dirent.name;
       if (isHidden(name, relDir)) continue;
@@ -104,7 +140,11 @@ export function scanRoot(realRoot: string, warn: Warn = defaultWarn): FoundFile[
       } else if (dirent.isDirectory()) {
         enterDir(abs, rel, linked);
       } else if (dirent.isFile()) {
-        addFile(rel, abs, statSync(abs), linked);
+        // A precompressed sibling of a file in this directory is stat'ed only when its
+        // file is first served: on a collected root that is most of the files on disk.
+        const base = variantBaseName(name);
+        if (base !== undefined && plainFiles.has(base)) files.push({ rel, abs: linked ? abs : undefined, size: UNSTATED, mtimeMs: UNSTATED });
+        else addFile(rel, abs, statSync(abs), linked);
       } else {
         warn(`static-origin: skipped ${rel}: not a regular file`);
       }
