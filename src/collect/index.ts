@@ -12,7 +12,7 @@ import { dependencyOrder } from './graph.js';
 import { digest, hashedName, integrity, NAME_HASH_LENGTH } from './hash.js';
 import { normalizeOptions, type CollectOptions, type NormalizedOptions } from './options.js';
 import { encodeValue, insertHash, insideRoot, lineColumn, resolveReference, type Reference } from './refs.js';
-import { listRoot, recoverInterrupted, writeRoot, type OutputFile } from './write.js';
+import { listRoot, recoverInterrupted, writeRoot, type OutputFile, type WrittenFile } from './write.js';
 
 export type { CollectOptions, SourceSpec, CollectEvent } from './options.js';
 export type { Duplicate } from './find.js';
@@ -92,7 +92,7 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
   const finals = await hashAll(sources, opts, warn);
 
   // What goes in the root: every hashed copy, and the original beside it.
-  const outputs = new Map<string, OutputFile & { hash: string }>();
+  const outputs = new Map<string, WrittenFile & { hash: string }>();
   const put = (name: string, data: Buffer, hash: string, mtime: Date) => {
     const had = outputs.get(name);
     if (had && had.hash !== hash) throw new StaticOriginError('ERR_STATIC_ORIGIN_SOURCE', `static-origin: two different files would be written as "${name}"; a source file already carries a hashed-looking name. Rename it.`);
@@ -124,7 +124,7 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
   for (const [name] of sources) manifest.paths[name] = finals.get(name)!.hashed;
   const toWrite: OutputFile[] = [];
   const totals: Partial<Record<EncodingName, EncodingTotals>> = {};
-  const integrityOf = memo((o: OutputFile) => integrity(o.data));
+  const integrityOf = memo((o: WrittenFile) => integrity(o.data));
   for (const o of [...outputs.values()].sort((a, b) => cmp(a.name, b.name))) {
     const entry: ManifestFile = { size: o.data.length, hash: o.hash, integrity: integrityOf(o.hash, o), encodings: {} };
     toWrite.push(o);

@@ -1,15 +1,25 @@
 // Write: the new root is built in a directory beside `out` and swapped in with renames at the end,
 // so a failed or interrupted collect leaves the previous root whole.
-import { promises as fsp } from 'node:fs';
+import { closeSync, copyFileSync, futimesSync, linkSync, mkdirSync, openSync, promises as fsp, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { StaticOriginError } from '../errors.js';
 
-export interface OutputFile {
+export type OutputFile = WrittenFile | LinkedFile;
+
+export interface WrittenFile {
   /** Relative `/`-separated name in the root. */
   readonly name: string;
   readonly data: Buffer;
   /** Written files keep their source's mtime, so Last-Modified does not move on every deploy. */
   readonly mtime: Date;
+  readonly from?: undefined;
+}
+
+/** A file of the previous root taken over unchanged (hard-linked, or copied with its times). */
+export interface LinkedFile {
+  readonly name: string;
+  readonly from: string;
+  readonly data?: undefined;
 }
 
 const TAG = 'static-origin';
@@ -83,6 +93,9 @@ export interface WriteProgress {
 /**
  * Builds the new root beside `out` from `files` plus `carried` (names in the previous root, hard-linked
  * or copied), then swaps it in. On any error the staging directory is removed and `out` is untouched.
+ *
+ * The calls are synchronous: thousands of small files are created in a few directories, and the
+ * thread pool only adds hand-offs and lock contention to that (7,560 files: ~0.15 s instead of ~1.7 s).
  */
 export async function writeRoot(out: string, files: readonly OutputFile[], carried: readonly string[], progress: WriteProgress): Promise<void> {
   const s = siblings(out);
@@ -90,41 +103,52 @@ export async function writeRoot(out: string, files: readonly OutputFile[], carri
   await fsp.mkdir(s.staging);
   try {
     const made = new Set<string>();
-    const ensureDir = async (name: string) => {
+    const ensureDir = (name: string) => {
       const dir = dirname(name);
       if (dir === '.' || made.has(dir)) return;
-      await fsp.mkdir(join(s.staging, dir), { recursive: true });
+      mkdirSync(join(s.staging, dir), { recursive: true });
       made.add(dir);
     };
     const total = files.length + carried.length;
     let done = 0;
     for (const name of carried) {
-      await ensureDir(name);
-      const from = join(out, name);
-      const to = join(s.staging, name);
-      try {
-        await fsp.link(from, to);
-      } catch {
-        await fsp.copyFile(from, to);
-        const st = await fsp.stat(from);
-        await fsp.utimes(to, st.atime, st.mtime);
-      }
+      ensureDir(name);
+      linkOrCopy(join(out, name), join(s.staging, name));
       progress(++done, total, name);
     }
-    // Writes go in small parallel batches: enough to overlap I/O, not so many that descriptors run out.
-    for (let i = 0; i < files.length; i += 16) {
-      await Promise.all(files.slice(i, i + 16).map(async (f) => {
-        await ensureDir(f.name);
-        const to = join(s.staging, f.name);
-        await fsp.writeFile(to, f.data, { flag: 'wx' });
-        await fsp.utimes(to, f.mtime, f.mtime);
-        progress(++done, total, f.name);
-      }));
+    for (const f of files) {
+      ensureDir(f.name);
+      const to = join(s.staging, f.name);
+      if (f.data) writeWithTime(to, f.data, f.mtime);
+      else linkOrCopy(f.from, to);
+      progress(++done, total, f.name);
     }
     await swap(out, s.staging, s.old);
   } catch (err) {
     await fsp.rm(s.staging, { recursive: true, force: true });
     throw err;
+  }
+}
+
+function writeWithTime(path: string, data: Uint8Array, mtime: Date): void {
+  const fd = openSync(path, 'wx');
+  try {
+    let at = 0;
+    while (at < data.length) at += writeSync(fd, data, at, data.length - at);
+    futimesSync(fd, mtime, mtime);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A hard link keeps the file's bytes and times without copying; across devices it is copied. */
+function linkOrCopy(from: string, to: string): void {
+  try {
+    linkSync(from, to);
+  } catch {
+    copyFileSync(from, to);
+    const st = statSync(from);
+    utimesSync(to, st.atime, st.mtime);
   }
 }
 
@@ -145,7 +169,7 @@ async function swap(out: string, staging: string, old: string): Promise<void> {
     if (movedAside) await fsp.rename(old, out);
     throw err;
   }
-  if (movedAside) await fsp.rm(old, { recursive: true, force: true });
+  if (movedAside) rmSync(old, { recursive: true, force: true });
 }
 
 async function exists(p: string): Promise<boolean> {
