@@ -72,6 +72,42 @@ describe('files that change after startup', () => {
 });
 
 describe('bodies', () => {
+  it('a file truncated while it streams aborts the connection instead of sending a short body', () =>
+    withServer({}, (root) => put(root, 'big.bin', Buffer.alloc(16 * 1024 * 1024, 7)), async (port, root) => {
+      const { connect } = await import('node:net');
+      const { truncateSync } = await import('node:fs');
+      const result = await new Promise<{ declared: number; received: number }>((resolve, reject) => {
+        const s = connect(port, '127.0.0.1', () => s.write('GET /static/big.bin HTTP/1.1\r\nHost: x\r\n\r\n'));
+        let head = '';
+        let received = 0;
+        let declared = -1;
+        let truncated = false;
+        s.on('data', (chunk: Buffer) => {
+          if (declared < 0) {
+            head += chunk.toString('latin1');
+            const end = head.indexOf('\r\n\r\n');
+            if (end < 0) return;
+            declared = Number(/content-length: (\d+)/i.exec(head)?.[1]);
+            received = Buffer.byteLength(head.slice(end + 4), 'latin1');
+          } else {
+            received += chunk.length;
+          }
+          if (!truncated) {
+            truncated = true;
+            s.pause();
+            truncateSync(join(root, 'big.bin'), 100);
+            setTimeout(() => s.resume(), 100);
+          }
+        });
+        s.on('close', () => resolve({ declared, received }));
+        s.on('error', reject);
+        // Well before the server's 5 s keep-alive timeout would close an idle connection.
+        setTimeout(() => { s.destroy(); reject(new Error('the connection was left open')); }, 3_000);
+      });
+      assert.equal(result.declared, 16 * 1024 * 1024);
+      assert.ok(result.received < result.declared, `received ${result.received}`);
+    }));
+
   it('streams files above maxFileBytes with exact bytes, ranges included', () => {
     const big = Buffer.alloc(3 * 1024 * 1024);
     for (let i = 0; i < big.length; i++) big[i] = (i * 7919) & 0xff;
