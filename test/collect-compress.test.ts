@@ -1,7 +1,7 @@
 // Compression: the 95% rule, skip lists, round trips, deterministic gzip, and reuse on reruns.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as zlib from 'node:zlib';
@@ -113,6 +113,58 @@ describe('compression', () => {
     const again = handles(r.dir, r.src, r.out, await collect({ sources: [r.src], out: r.out }));
     assert.equal(again.summary.compressed, 1); // br could not be trusted (the hashed copy shares the content); gzip could
     assert.ok(zlib.brotliDecompressSync(again.file('a.css.br')).equals(Buffer.from(repetitive)));
+  });
+
+  it('recompresses a variant rewritten in place with the same length (its modification time moved)', async (t) => {
+    const r = await run(t, { 'a.css': repetitive });
+    const br = r.file('a.css.br');
+    const garbage = Buffer.alloc(br.length, 0x41);
+    // Same size, wrong bytes, in both names that share the content (either would otherwise be taken).
+    for (const n of ['a.css', r.nameOf('a.css')]) writeFileSync(join(r.out, n + '.br'), garbage);
+    const again = handles(r.dir, r.src, r.out, await collect({ sources: [r.src], out: r.out }));
+    assert.equal(again.summary.compressed, 1);
+    assert.ok(again.file(again.nameOf('a.css') + '.br').equals(br));
+    assert.ok(again.file('a.css.br').equals(br));
+  });
+
+  it('a rerun links unchanged files and variants from the previous root instead of writing them again', async (t) => {
+    const r = await run(t, { 'css/a.css': '.a { background: url(../img/b.svg); }\n' + repetitive, 'img/b.svg': '<svg>' + ' '.repeat(400) + '</svg>' });
+    const names = Object.keys(r.manifest.files).flatMap((n) => [n, ...Object.keys(r.manifest.files[n].encodings).map((e) => n + (e === 'br' ? '.br' : '.gz'))]);
+    assert.equal(names.length, 12); // a.css, its hashed copy, b.svg, its hashed copy, each with .br and .gz
+    const before = new Map(names.map((n) => [n, statSync(join(r.out, n))]));
+    const inodes = new Set([...before.values()].map((st) => st.ino));
+    const again = handles(r.dir, r.src, r.out, await collect({ sources: [r.src], out: r.out }));
+    assert.equal(again.summary.compressed, 0);
+    assert.deepEqual(again.manifest, r.manifest);
+    for (const n of names) {
+      const st = statSync(join(again.out, n));
+      // A file of the previous root (an original and its unrewritten copy share variants, so either one's).
+      assert.ok(inodes.has(st.ino), `${n} is linked, not written`);
+      assert.equal(st.mtimeMs, before.get(n)!.mtimeMs, n);
+      assert.ok(again.file(n).equals(r.file(n)), n);
+    }
+  });
+
+  it('a touched source with the same bytes recompresses nothing, and its files and variants take the new time', async (t) => {
+    const r = await run(t, { 'a.css': repetitive });
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(r.src, 'a.css'), later, later);
+    const again = handles(r.dir, r.src, r.out, await collect({ sources: [r.src], out: r.out }));
+    assert.equal(again.summary.compressed, 0);
+    for (const n of ['a.css', again.nameOf('a.css')]) {
+      for (const suffix of ['', '.br', '.gz']) {
+        assert.equal(statSync(join(again.out, n + suffix)).mtime.getTime(), later.getTime(), n + suffix);
+        assert.ok(again.file(n + suffix).equals(r.file(n + suffix)), n + suffix);
+      }
+    }
+  });
+
+  it('writes a hashed copy again when the previous root’s was changed on disk', async (t) => {
+    const r = await run(t, { 'a.css': repetitive });
+    writeFileSync(join(r.out, r.nameOf('a.css')), 'tampered');
+    const again = handles(r.dir, r.src, r.out, await collect({ sources: [r.src], out: r.out }));
+    assert.equal(again.hashed('a.css'), repetitive);
+    assert.equal(again.file('a.css').toString(), repetitive);
   });
 
   it('writes no variants with encodings: [] and only gzip with encodings: ["gzip"]', async (t) => {

@@ -1,7 +1,7 @@
 // Precompression: brotli q11 and gzip 9 (mtime 0) on zlib's async API, which runs on libuv's
 // thread pool, so several files compress at once on every core. A variant is kept only when it is
-// at most 95% of the original. Content seen before is taken from the previous root, not recompressed.
-import { promises as fsp } from 'node:fs';
+// at most 95% of the original. Content seen before is taken from the previous root (linked, not read), not recompressed.
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,7 +9,6 @@ import * as zlib from 'node:zlib';
 import compressible from 'compressible';
 import { lookup } from 'mime-types';
 import { ENCODING_SUFFIX, type EncodingName, type Manifest } from '../manifest.js';
-import { digest } from './hash.js';
 
 /** A variant is kept only when `compressed <= original * KEEP_RATIO`. */
 export const KEEP_RATIO = 0.95;
@@ -71,9 +70,15 @@ export interface CompressJob {
   name: string;
 }
 
+/**
+ * A kept variant: bytes compressed by this run, or a file of the previous root taken over as it is
+ * (`from`, with its modification time, so the writer can link it instead of copying bytes).
+ */
+export type Variant = { readonly size: number; readonly data: Buffer; readonly from?: undefined } | { readonly size: number; readonly data?: undefined; readonly from: string; readonly mtimeMs: number };
+
 export interface CompressResult {
   /** content digest → kept variants. */
-  variants: Map<string, Partial<Record<EncodingName, Buffer>>>;
+  variants: Map<string, Partial<Record<EncodingName, Variant>>>;
   /** content digest → encodings tried and not kept. */
   rejected: Record<string, EncodingName[]>;
   compressed: number;
@@ -87,7 +92,7 @@ export async function compressAll(
   previous: PreviousOutput,
   onDone: (done: number, total: number, name: string) => void,
 ): Promise<CompressResult> {
-  const variants = new Map<string, Partial<Record<EncodingName, Buffer>>>();
+  const variants = new Map<string, Partial<Record<EncodingName, Variant>>>();
   const rejected: Record<string, EncodingName[]> = Object.create(null);
   const unique = new Map<string, CompressJob>();
   for (const job of jobs) if (!unique.has(job.hash)) unique.set(job.hash, job);
@@ -104,12 +109,12 @@ export async function compressAll(
     const textual = /^text\/|json|xml|javascript|svg/.test(String(lookup(job.name)));
     for (const enc of encodings) {
       tasks.push(async () => {
-        const old = await fromPrevious(job, enc, previous, prevByHash);
-        let out: Buffer | null | undefined = old;
+        const old = fromPrevious(job, enc, previous, prevByHash);
+        let out: Variant | null | undefined = old;
         if (old === undefined) {
-          out = await compressWith(enc, job.data, textual);
+          const data = await compressWith(enc, job.data, textual);
           compressed++;
-          if (out.length > job.data.length * KEEP_RATIO) out = null;
+          out = data.length > job.data.length * KEEP_RATIO ? null : { size: data.length, data };
         } else if (old) reused++;
         if (out) variants.get(job.hash)![enc] = out;
         else (rejected[job.hash] ??= []).push(enc);
@@ -123,22 +128,35 @@ export async function compressAll(
 }
 
 /**
- * The variant from the previous root: `Buffer` when found and verified, `null` when it was tried and
- * rejected before, `undefined` when unknown (compress it).
+ * The variant from the previous root: found when it is the file that collect wrote there, `null` when
+ * it was tried and rejected before, `undefined` when unknown (compress it).
+ *
+ * The check is by `stat`, not by reading: collect gives a variant the modification time of the file
+ * it belongs to, and the manifest records its size. A variant rewritten since (truncated, replaced,
+ * edited in place) gets a new modification time and is compressed again rather than served; so is one
+ * whose file changed. Reading, decompressing and hashing every variant cost more than the rest of a
+ * rerun together.
  */
-async function fromPrevious(job: CompressJob, enc: EncodingName, previous: PreviousOutput, prevByHash: Map<string, string>): Promise<Buffer | null | undefined> {
+function fromPrevious(job: CompressJob, enc: EncodingName, previous: PreviousOutput, prevByHash: Map<string, string>): Variant | null | undefined {
   if (previous.rejected[job.hash]?.includes(enc)) return null;
   const name = prevByHash.get(job.hash);
-  const size = name === undefined ? undefined : previous.manifest!.files[name].encodings[enc];
-  if (name === undefined || size === undefined) return undefined;
-  try {
-    const bytes = await fsp.readFile(join(previous.root, name + ENCODING_SUFFIX[enc]));
-    // Trust, but verify: a variant edited or truncated since is recompressed, never served wrong.
-    if (bytes.length !== size || digest(decompressWith(enc, bytes)) !== job.hash) return undefined;
-    return bytes;
-  } catch {
-    return undefined;
-  }
+  if (name === undefined) return undefined;
+  const entry = previous.manifest!.files[name];
+  const size = entry.encodings[enc];
+  if (size === undefined) return undefined;
+  const from = join(previous.root, name + ENCODING_SUFFIX[enc]);
+  const variant = statSync(from, { throwIfNoEntry: false });
+  const base = statSync(join(previous.root, name), { throwIfNoEntry: false });
+  if (!variant?.isFile() || !base?.isFile() || variant.size !== size || base.size !== entry.size || !sameTime(variant.mtimeMs, base.mtimeMs)) return undefined;
+  return { size, from, mtimeMs: variant.mtimeMs };
+}
+
+/**
+ * Modification times that collect set from the same millisecond `Date` (the conversion to seconds and
+ * back leaves nanosecond noise, so exact float equality is not the test).
+ */
+export function sameTime(aMs: number, bMs: number): boolean {
+  return Math.abs(aMs - bMs) < 0.001;
 }
 
 async function runPool(tasks: Array<() => Promise<void>>, width: number): Promise<void> {

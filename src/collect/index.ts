@@ -1,10 +1,10 @@
 // collect(): find → read → find references → hash in dependency order → compress → write the root.
-import { promises as fsp } from 'node:fs';
-import { posix } from 'node:path';
+import { promises as fsp, statSync } from 'node:fs';
+import { join, posix } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { StaticOriginError } from '../errors.js';
 import { closestNames, ENCODING_SUFFIX, MANIFEST_NAME, MANIFEST_VERSION, readManifest, serializeManifest, type EncodingName, type Manifest, type ManifestFile } from '../manifest.js';
-import { compressAll, isCompressible, type PreviousOutput } from './compress.js';
+import { compressAll, isCompressible, sameTime, type PreviousOutput, type Variant } from './compress.js';
 import { findJsRefs } from './js-refs.js';
 import { findCssRefs } from './css-refs.js';
 import { checkLayout, findFiles, type Duplicate, type FoundFile } from './find.js';
@@ -108,7 +108,7 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
 
   // Compress each distinct content once; a variant whose name is taken by a collected file is not written.
   const compressInput = [...outputs.values()].filter((o) => o.data.length > 0 && isCompressible(o.name));
-  let variants = new Map<string, Partial<Record<EncodingName, Buffer>>>();
+  let variants = new Map<string, Partial<Record<EncodingName, Variant>>>();
   let rejected: Record<string, EncodingName[]> = Object.create(null);
   let compressed = 0;
   let reused = 0;
@@ -127,7 +127,8 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
   const integrityOf = memo((o: WrittenFile) => integrity(o.data));
   for (const o of [...outputs.values()].sort((a, b) => cmp(a.name, b.name))) {
     const entry: ManifestFile = { size: o.data.length, hash: o.hash, integrity: integrityOf(o.hash, o), encodings: {} };
-    toWrite.push(o);
+    const same = unchangedInPrevious(previous, o);
+    toWrite.push(same ? { name: o.name, from: same } : o);
     for (const enc of opts.encodings) {
       const v = variants.get(o.hash)?.[enc];
       if (!v) continue;
@@ -136,12 +137,14 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
         warn(`not writing ${vname}: a collected file has that name, so the ${enc} variant of ${o.name} is left out`);
         continue;
       }
-      toWrite.push({ name: vname, data: v, mtime: o.mtime });
-      entry.encodings[enc] = v.length;
+      // A reused variant is linked when it already has its file's time, else copied and given it.
+      if (v.data) toWrite.push({ name: vname, data: v.data, mtime: o.mtime });
+      else toWrite.push({ name: vname, from: v.from, mtime: sameTime(v.mtimeMs, o.mtime.getTime()) ? undefined : o.mtime });
+      entry.encodings[enc] = v.size;
       const t = (totals[enc] ??= { files: 0, bytesBefore: 0, bytesAfter: 0 });
       t.files++;
       t.bytesBefore += o.data.length;
-      t.bytesAfter += v.length;
+      t.bytesAfter += v.size;
     }
     manifest.files[o.name] = entry;
   }
@@ -370,6 +373,19 @@ async function readPrevious(opts: NormalizedOptions, warn: (m: string) => void):
     }
   }
   return { root: opts.out, manifest, rejected, names };
+}
+
+/**
+ * The previous root's file of the same name, when it holds exactly these bytes with this time: the
+ * previous manifest gives it the same digest and size, and `stat` shows it untouched since (same size,
+ * the time collect gave it). A rerun then links it instead of writing it again.
+ */
+function unchangedInPrevious(previous: Previous, o: WrittenFile & { hash: string }): string | undefined {
+  const entry = previous.manifest?.files[o.name];
+  if (!entry || entry.hash !== o.hash || entry.size !== o.data.length) return undefined;
+  const path = join(previous.root, o.name);
+  const st = statSync(path, { throwIfNoEntry: false });
+  return st?.isFile() && st.size === o.data.length && sameTime(st.mtimeMs, o.mtime.getTime()) ? path : undefined;
 }
 
 function serializeCache(rejected: Record<string, EncodingName[]>): string {

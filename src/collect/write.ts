@@ -15,10 +15,11 @@ export interface WrittenFile {
   readonly from?: undefined;
 }
 
-/** A file of the previous root taken over unchanged (hard-linked, or copied with its times). */
+/** A file of the previous root taken over unchanged: hard-linked, or copied when it needs another `mtime`. */
 export interface LinkedFile {
   readonly name: string;
   readonly from: string;
+  readonly mtime?: Date;
   readonly data?: undefined;
 }
 
@@ -120,7 +121,10 @@ export async function writeRoot(out: string, files: readonly OutputFile[], carri
       ensureDir(f.name);
       const to = join(s.staging, f.name);
       if (f.data) writeWithTime(to, f.data, f.mtime);
-      else linkOrCopy(f.from, to);
+      else if (f.mtime) {
+        copyFileSync(f.from, to);
+        utimesSync(to, f.mtime, f.mtime);
+      } else linkOrCopy(f.from, to);
       progress(++done, total, f.name);
     }
     await swap(out, s.staging, s.old);
