@@ -53,6 +53,11 @@ export function writeFromDisk(res: ServerResponse, decision: Decision, variant: 
   open(variant.abs, 'r', (openErr, fd) => {
     if (openErr) return stale(problemOf(openErr));
     fstat(fd, (statErr, st) => {
+      if (res.destroyed) {
+        // The client left while the file was opening.
+        close(fd, ignore);
+        return;
+      }
       if (statErr || st.size !== variant.size || st.mtimeMs !== variant.mtimeMs) {
         close(fd, ignore);
         return stale(statErr ? problemOf(statErr) : 'changed');
