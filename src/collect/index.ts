@@ -1,5 +1,5 @@
 // collect(): find → read → find references → hash in dependency order → compress → write the root.
-import { promises as fsp, statSync } from 'node:fs';
+import { promises as fsp, readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { StaticOriginError } from '../errors.js';
@@ -190,26 +190,22 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
   };
 }
 
+/** Reads every source synchronously (a few thousand small files: the thread pool only adds hand-offs). */
 async function readAll(found: FoundFile[], opts: NormalizedOptions): Promise<Map<string, Source>> {
+  // `found` is in sorted destination order, which the map keeps.
   const out = new Map<string, Source>();
-  let next = 0;
   let done = 0;
-  const lane = async () => {
-    while (next < found.length) {
-      const file = found[next++];
-      let data: Buffer;
-      try {
-        data = await fsp.readFile(file.abs);
-      } catch (err) {
-        throw new StaticOriginError('ERR_STATIC_ORIGIN_UNREADABLE', `static-origin: cannot read ${file.abs}: ${(err as Error).message}`, { cause: err });
-      }
-      out.set(file.name, { file, data });
-      opts.onEvent({ type: 'progress', phase: 'hash', done: ++done, total: found.length, name: file.name });
+  for (const file of found) {
+    let data: Buffer;
+    try {
+      data = readFileSync(file.abs);
+    } catch (err) {
+      throw new StaticOriginError('ERR_STATIC_ORIGIN_UNREADABLE', `static-origin: cannot read ${file.abs}: ${(err as Error).message}`, { cause: err });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(32, found.length) }, lane));
-  // Map order is the sorted destination order, whatever order the reads finished in.
-  return new Map([...out.entries()].sort((a, b) => cmp(a[0], b[0])));
+    out.set(file.name, { file, data });
+    opts.onEvent({ type: 'progress', phase: 'hash', done: ++done, total: found.length, name: file.name });
+  }
+  return out;
 }
 
 type Kind = 'css' | 'js' | undefined;
