@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import zlib from 'node:zlib';
 import { describe, it } from 'node:test';
 import { collect } from '../src/collect/index.js';
 import { serializeManifest } from '../src/manifest.js';
@@ -22,9 +23,11 @@ describe('manifest', () => {
     assert.ok(!('staticfiles.json' in r.manifest.files));
     const text = readFileSync(join(r.out, 'staticfiles.json'), 'utf8');
     assert.equal(text, serializeManifest(r.manifest));
-    // The original keeps its source bytes; the hashed copy is rewritten.
-    assert.equal(r.file('css/a.css').toString(), css);
+    // The hashed copy is rewritten, and the unhashed name holds the same final bytes (one content).
     assert.notEqual(r.hashed('css/a.css'), css);
+    assert.match(r.hashed('css/a.css'), new RegExp(r.nameOf('img/a.svg').split('/').pop()!.replace(/\./g, '\\.')));
+    assert.equal(r.file('css/a.css').toString(), r.hashed('css/a.css'));
+    assert.deepEqual(r.manifest.files['css/a.css'].hash, r.manifest.files[r.nameOf('css/a.css')].hash);
   });
 
   it('writes only hashed names with keepOriginals: false', async (t) => {
@@ -47,8 +50,10 @@ describe('earlier collects', () => {
     assert.ok(two.file(oldName + '.br').equals(one.file(oldName + '.br')));
     assert.deepEqual(two.manifest.files[oldName], one.manifest.files[oldName]);
     assert.ok(two.summary.carried >= 3);
-    // The original's stale variants are not carried: they would not match the new original.
-    assert.equal(readFileSync(join(two.out, 'css/a.css'), 'utf8'), css + 'b{}');
+    // The unhashed name's stale variants are not carried: they would not match its new bytes.
+    assert.equal(readFileSync(join(two.out, 'css/a.css'), 'utf8'), two.hashed('css/a.css'));
+    assert.ok(two.hashed('css/a.css').endsWith('b{}'));
+    assert.ok(zlib.brotliDecompressSync(readFileSync(join(two.out, 'css/a.css.br'))).equals(Buffer.from(two.hashed('css/a.css'))));
 
     const three = handles(dir, one.src, one.out, await collect({ sources: [one.src], out: one.out, clear: true }));
     assert.ok(!existsSync(join(three.out, oldName)));

@@ -91,7 +91,8 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
   const sources = await readAll(found, opts);
   const finals = await hashAll(sources, opts, warn);
 
-  // What goes in the root: every hashed copy, and the original beside it.
+  // What goes in the root: every hashed copy, and under the original name the same final bytes (so
+  // each file is one content, compressed once, whose references name immutable hashed files).
   const outputs = new Map<string, WrittenFile & { hash: string }>();
   const put = (name: string, data: Buffer, hash: string, mtime: Date) => {
     const had = outputs.get(name);
@@ -101,7 +102,7 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
   for (const [name, src] of sources) {
     const fin = finals.get(name)!;
     put(fin.hashed, fin.data, fin.hash, src.file.mtime);
-    if (opts.keepOriginals) put(name, src.data, fin.data === src.data ? fin.hash : digest(src.data), src.file.mtime);
+    if (opts.keepOriginals) put(name, fin.data, fin.hash, src.file.mtime);
   }
 
   const previous = await readPrevious(opts, warn);
