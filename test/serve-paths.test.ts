@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { staticOrigin } from '../src/index.js';
 import { put, tempDir } from './helpers/fixtures.js';
@@ -122,5 +123,57 @@ describe('path rules (raw client)', () => {
 
   it('keeps the query out of the path', async () => {
     assert.equal((await raw(srv.port, '/static/sub/file.txt?x=/../../outside/secret.txt')).body.toString(), 'inside');
+  });
+});
+
+describe('precompressed siblings beside symlinks (raw client)', () => {
+  let tmp: { dir: string; cleanup(): void };
+  let srv: Listening;
+  const css = 'body { color: red; }\n'.repeat(40);
+
+  before(async () => {
+    tmp = tempDir('sibling-links');
+    const root = join(tmp.dir, 'root');
+    // A symlinked file with a plain .br beside it; a plain file with a symlinked .gz.
+    put(root, 'data/real.css', css);
+    symlinkSync(join(root, 'data/real.css'), join(root, 'linked.css'));
+    put(root, 'linked.css.br', brotliCompressSync(css));
+    put(root, 'plain.css', css);
+    put(root, 'data/plain.gz.bin', gzipSync(css));
+    symlinkSync(join(root, 'data/plain.gz.bin'), join(root, 'plain.css.gz'));
+    // A variant of a variant, and a compressed download with no file it belongs to.
+    put(root, 'x.txt', css);
+    put(root, 'x.txt.br', brotliCompressSync(css));
+    put(root, 'x.txt.br.br', brotliCompressSync(brotliCompressSync(css)));
+    put(root, 'archive.tar.gz', gzipSync('tar'));
+    const assets = staticOrigin({ root });
+    srv = await listen((req, res) => assets(req, res, () => { res.statusCode = 418; res.end('app'); }));
+  });
+  after(async () => {
+    await srv.close();
+    tmp.cleanup();
+  });
+
+  it('negotiates a plain sibling of a symlinked file, and a symlinked sibling of a plain file', async () => {
+    const br = await raw(srv.port, '/static/linked.css', { 'Accept-Encoding': 'br' });
+    assert.equal(br.headers['content-encoding'], 'br');
+    assert.equal(brotliDecompressSync(br.body).toString(), css);
+    const gz = await raw(srv.port, '/static/plain.css', { 'Accept-Encoding': 'gzip' });
+    assert.equal(gz.headers['content-encoding'], 'gzip');
+    assert.equal(gunzipSync(gz.body).toString(), css);
+  });
+
+  it('never serves a sibling, or a sibling of a sibling, at its own URL', async () => {
+    for (const target of ['/static/linked.css.br', '/static/plain.css.gz', '/static/x.txt.br', '/static/x.txt.br.br']) {
+      const r = await raw(srv.port, target, { 'Accept-Encoding': 'br, gzip' });
+      assert.equal(r.status, 418, target);
+    }
+  });
+
+  it('serves a compressed file that belongs to no other file as itself', async () => {
+    const r = await raw(srv.port, '/static/archive.tar.gz', { 'Accept-Encoding': 'gzip' });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['content-encoding'], undefined);
+    assert.equal(gunzipSync(r.body).toString(), 'tar');
   });
 });

@@ -11,7 +11,7 @@ import { StaticOriginError } from '../errors.js';
 import { ENCODING_NAMES, ENCODING_SUFFIX, MANIFEST_NAME, readManifest, type EncodingName, type Manifest } from '../manifest.js';
 import { buildFileEntry, buildRedirectEntry, type EntryContext, type FileEntry, type RedirectEntry } from './entry.js';
 import type { NormalizedOptions } from './options.js';
-import { absolutePath, defaultWarn, resolveRoot, scanRoot, statSibling, type FoundFile, type Warn } from './scan.js';
+import { absolutePath, defaultWarn, plainSiblings, resolveRoot, scanRoot, statSibling, type FoundFile, type Warn } from './scan.js';
 
 type Siblings = Readonly<Partial<Record<EncodingName, FoundFile>>>;
 
@@ -19,7 +19,6 @@ type Siblings = Readonly<Partial<Record<EncodingName, FoundFile>>>;
 export interface PendingFile {
   readonly kind: 'pending';
   readonly file: FoundFile;
-  readonly siblings: Siblings | undefined;
   readonly tag: string;
 }
 
@@ -27,6 +26,8 @@ export type IndexEntry = FileEntry | RedirectEntry | PendingFile;
 
 export interface Index {
   readonly realRoot: string;
+  /** Found files by relative name, kept only when some sibling was not a plain file beside a plain file (see `siblingsOf`). */
+  readonly linked: Map<string, FoundFile> | undefined;
   readonly manifest: Manifest | undefined;
   readonly entries: Map<string, IndexEntry>;
   readonly ctx: EntryContext;
@@ -59,8 +60,17 @@ export function buildIndex(options: NormalizedOptions, warn: Warn): Index {
   const manifest = readManifest(realRoot);
   const ctx: EntryContext = { options, manifest, hashedNames: new Set(manifest ? Object.values(manifest.paths) : []), realRoot };
   const found = scanRoot(realRoot, warn);
+  // Plain siblings come as bits on their file; a symlinked one is a found file of its own.
   const byRel = new Map<string, FoundFile>();
   for (const file of found) byRel.set(file.rel, file);
+  let linkedSiblings = false;
+  for (const file of found) {
+    const base = variantBase(file.rel);
+    if (base !== undefined && byRel.has(base)) {
+      linkedSiblings = true;
+      break;
+    }
+  }
 
   const entries = new Map<string, IndexEntry>();
   const redirect = options.index === false ? undefined : buildRedirectEntry(options);
@@ -68,20 +78,17 @@ export function buildIndex(options: NormalizedOptions, warn: Warn): Index {
   for (const file of found) {
     if (file.rel === MANIFEST_NAME) continue;
     // `X.br` is a variant of `X` when `X` exists, never a URL of its own.
-    const base = variantBase(file.rel);
-    if (base !== undefined && byRel.has(base)) continue;
-    let siblings: Partial<Record<EncodingName, FoundFile>> | undefined;
-    for (const coding of ENCODING_NAMES) {
-      const sib = byRel.get(file.rel + ENCODING_SUFFIX[coding]);
-      if (sib !== undefined) (siblings ??= {})[coding] = sib;
+    if (linkedSiblings) {
+      const base = variantBase(file.rel);
+      if (base !== undefined && byRel.has(base)) continue;
     }
     const tag = contentTag(file, ctx);
     const entry: FileEntry | PendingFile = eager
-      ? buildFileEntry(file, statSiblings(realRoot, siblings, warn), tag, ctx)
-      : { kind: 'pending', file, siblings, tag };
+      ? buildFileEntry(file, statSiblings(realRoot, siblingsOf(file, byRel, linkedSiblings), warn), tag, ctx)
+      : { kind: 'pending', file, tag };
     addEntry(entries, file.rel, entry, options, redirect);
   }
-  return { realRoot, manifest, entries, ctx };
+  return { realRoot, linked: linkedSiblings ? byRel : undefined, manifest, entries, ctx };
 }
 
 /** Index-file keys: `dir/index.html` also answers `dir/`, and `dir` redirects to `dir/`. */
@@ -111,6 +118,19 @@ function replace(index: Index, rel: string, old: IndexEntry, next: FileEntry | u
   }
 }
 
+/** A file's siblings: the plain ones the scan recorded as bits, and the others (symlinks) found on their own. */
+function siblingsOf(file: FoundFile, byRel: Map<string, FoundFile> | undefined, linkedSiblings: boolean): Siblings | undefined {
+  let siblings: Partial<Record<EncodingName, FoundFile>> | undefined;
+  for (const [coding, sib] of plainSiblings(file)) (siblings ??= {})[coding] = sib;
+  if (linkedSiblings && byRel !== undefined) {
+    for (const coding of ENCODING_NAMES) {
+      const sib = byRel.get(file.rel + ENCODING_SUFFIX[coding]);
+      if (sib !== undefined) (siblings ??= {})[coding] = sib;
+    }
+  }
+  return siblings;
+}
+
 function statSiblings(realRoot: string, siblings: Siblings | undefined, warn: Warn): Siblings | undefined {
   if (siblings === undefined) return undefined;
   const out: Partial<Record<EncodingName, FoundFile>> = {};
@@ -124,7 +144,7 @@ function statSiblings(realRoot: string, siblings: Siblings | undefined, warn: Wa
 
 /** Builds a pending file's answers (once: both of its keys then hold the built entry). */
 export function materialize(index: Index, pending: PendingFile): FileEntry {
-  const siblings = statSiblings(index.realRoot, pending.siblings, defaultWarn);
+  const siblings = statSiblings(index.realRoot, siblingsOf(pending.file, index.linked, index.linked !== undefined), defaultWarn);
   const built = buildFileEntry(pending.file, siblings, pending.tag, index.ctx);
   replace(index, pending.file.rel, pending, built);
   return built;

@@ -3,7 +3,7 @@
 import { readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { join, sep } from 'node:path';
 import { StaticOriginError } from '../errors.js';
-import { ENCODING_NAMES, ENCODING_SUFFIX } from '../manifest.js';
+import { ENCODING_NAMES, ENCODING_SUFFIX, type EncodingName } from '../manifest.js';
 
 const VARIANT_SUFFIXES = ENCODING_NAMES.map((coding) => ENCODING_SUFFIX[coding]);
 
@@ -14,16 +14,36 @@ export interface FoundFile {
   readonly abs: string | undefined;
   readonly size: number;
   readonly mtimeMs: number;
+  /**
+   * Precompressed siblings that are plain files beside this plain file (bit `i` for
+   * `ENCODING_NAMES[i]`), not stat'ed yet; see `plainSiblings`. Other siblings (symlinks) are
+   * found files of their own.
+   */
+  siblingBits?: number;
 }
 
 /** Size and mtime of a sibling not stat'ed yet (see `statSibling`). */
 export const UNSTATED = -1;
 
-function variantBaseName(name: string): string | undefined {
-  for (const suffix of VARIANT_SUFFIXES) {
-    if (name.length > suffix.length && name.endsWith(suffix)) return name.slice(0, -suffix.length);
+/** The encoding index of a variant name (`x.css.br` → index of `br`), or -1. */
+function variantIndex(name: string): number {
+  for (let i = 0; i < VARIANT_SUFFIXES.length; i++) {
+    const suffix = VARIANT_SUFFIXES[i];
+    if (name.length > suffix.length && name.endsWith(suffix)) return i;
   }
-  return undefined;
+  return -1;
+}
+
+/** The plain-file siblings a scan recorded as bits, as unstated files (made on first use). */
+export function plainSiblings(file: FoundFile): Array<[EncodingName, FoundFile]> {
+  const out: Array<[EncodingName, FoundFile]> = [];
+  const bits = file.siblingBits ?? 0;
+  for (let i = 0; i < ENCODING_NAMES.length; i++) {
+    if ((bits & (1 << i)) === 0) continue;
+    const suffix = VARIANT_SUFFIXES[i];
+    out.push([ENCODING_NAMES[i], { rel: file.rel + suffix, abs: file.abs === undefined ? undefined : file.abs + suffix, size: UNSTATED, mtimeMs: UNSTATED }]);
+  }
+  return out;
 }
 
 /**
@@ -97,11 +117,13 @@ export function scanRoot(realRoot: string, warn: Warn = defaultWarn): FoundFile[
   const visited = new Set<string>([realRoot]);
   const readable = makeReadable();
 
-  const addFile = (rel: string, abs: string, st: Stats, linked: boolean): void => {
+  const addFile = (rel: string, abs: string, st: Stats, linked: boolean): FoundFile => {
     if (!readable(st)) {
       throw new StaticOriginError('ERR_STATIC_ORIGIN_UNREADABLE', `static-origin: cannot read ${abs}: permission denied (mode ${(st.mode & 0o777).toString(8)})`);
     }
-    files.push({ rel, abs: linked ? abs : undefined, size: st.size, mtimeMs: st.mtimeMs });
+    const file: FoundFile = { rel, abs: linked ? abs : undefined, size: st.size, mtimeMs: st.mtimeMs, siblingBits: 0 };
+    files.push(file);
+    return file;
   };
 
   const walk = (absDir: string, relDir: string, linked: boolean): void => {
@@ -112,8 +134,10 @@ export function scanRoot(realRoot: string, warn: Warn = defaultWarn): FoundFile[
       throw new StaticOriginError('ERR_STATIC_ORIGIN_UNREADABLE', `static-origin: cannot read the directory ${absDir}: ${(err as Error).message}`, { cause: err });
     }
     dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const plainFiles = new Set<string>();
-    for (const d of dirents) if (d.isFile()) plainFiles.add(d.name);
+    // Plain files of this directory, so a plain `X.br` beside a plain `X` becomes a bit on `X`.
+    // Sorted order puts `X` before `X.br`.
+    const plainFiles = new Map<string, FoundFile | null>();
+    for (const d of dirents) if (d.isFile()) plainFiles.set(d.name, null);
     for (const dirent of dirents) {
       const name = dirent.name;
       if (isHidden(name, relDir)) continue;
@@ -142,9 +166,15 @@ export function scanRoot(realRoot: string, warn: Warn = defaultWarn): FoundFile[
       } else if (dirent.isFile()) {
         // A precompressed sibling of a file in this directory is stat'ed only when its
         // file is first served: on a collected root that is most of the files on disk.
-        const base = variantBaseName(name);
-        if (base !== undefined && plainFiles.has(base)) files.push({ rel, abs: linked ? abs : undefined, size: UNSTATED, mtimeMs: UNSTATED });
-        else addFile(rel, abs, statSync(abs), linked);
+        // (A variant of a plain file that is a variant itself, `X.br.br`, is never served.)
+        const v = variantIndex(name);
+        const baseName = v < 0 ? undefined : name.slice(0, -VARIANT_SUFFIXES[v].length);
+        if (baseName !== undefined && plainFiles.has(baseName)) {
+          const base = plainFiles.get(baseName);
+          if (base) base.siblingBits = (base.siblingBits ?? 0) | (1 << v);
+          continue;
+        }
+        plainFiles.set(name, addFile(rel, abs, statSync(abs), linked));
       } else {
         warn(`static-origin: skipped ${rel}: not a regular file`);
       }
