@@ -19,7 +19,8 @@ type Siblings = Readonly<Partial<Record<EncodingName, FoundFile>>>;
 export interface PendingFile {
   readonly kind: 'pending';
   readonly file: FoundFile;
-  readonly tag: string;
+  /** The tag body, hashed at startup; undefined when the manifest's hash gives it. */
+  readonly tag: string | undefined;
 }
 
 export type IndexEntry = FileEntry | RedirectEntry | PendingFile;
@@ -41,10 +42,14 @@ function variantBase(rel: string): string | undefined {
   return undefined;
 }
 
+/** Whether the manifest lists this file with its size (its tag then comes from the manifest's hash). */
+function listedAsIs(file: FoundFile, ctx: EntryContext): boolean {
+  return ctx.manifest?.files[file.rel]?.size === file.size;
+}
+
 /** The content-derived tag body: the manifest's hash when it lists this file as it is, else a hash of the bytes. */
 function contentTag(file: FoundFile, ctx: EntryContext): string {
-  const listed = ctx.manifest?.files[file.rel];
-  if (listed !== undefined && listed.size === file.size) return listed.hash.slice(0, 32);
+  if (listedAsIs(file, ctx)) return ctx.manifest!.files[file.rel].hash.slice(0, 32);
   const abs = absolutePath(ctx.realRoot, file);
   let bytes: Buffer;
   try {
@@ -82,10 +87,10 @@ export function buildIndex(options: NormalizedOptions, warn: Warn): Index {
       const base = variantBase(file.rel);
       if (base !== undefined && byRel.has(base)) continue;
     }
-    const tag = contentTag(file, ctx);
+    // Files the manifest lists take their tag on first use; others are hashed now.
     const entry: FileEntry | PendingFile = eager
-      ? buildFileEntry(file, statSiblings(realRoot, siblingsOf(file, byRel, linkedSiblings), warn), tag, ctx)
-      : { kind: 'pending', file, tag };
+      ? buildFileEntry(file, statSiblings(realRoot, siblingsOf(file, byRel, linkedSiblings), warn), contentTag(file, ctx), ctx)
+      : { kind: 'pending', file, tag: listedAsIs(file, ctx) ? undefined : contentTag(file, ctx) };
     addEntry(entries, file.rel, entry, options, redirect);
   }
   return { realRoot, linked: linkedSiblings ? byRel : undefined, manifest, entries, ctx };
@@ -145,7 +150,7 @@ function statSiblings(realRoot: string, siblings: Siblings | undefined, warn: Wa
 /** Builds a pending file's answers (once: both of its keys then hold the built entry). */
 export function materialize(index: Index, pending: PendingFile): FileEntry {
   const siblings = statSiblings(index.realRoot, siblingsOf(pending.file, index.linked, index.linked !== undefined), defaultWarn);
-  const built = buildFileEntry(pending.file, siblings, pending.tag, index.ctx);
+  const built = buildFileEntry(pending.file, siblings, pending.tag ?? contentTag(pending.file, index.ctx), index.ctx);
   replace(index, pending.file.rel, pending, built);
   return built;
 }
