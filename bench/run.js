@@ -69,12 +69,14 @@ const SERVERS = [
   { id: 'http-buffer', label: 'node:http, preloaded buffer (ceiling)', stack: 'node:http', ref: 'so-http', role: 'ceiling' },
   { id: 'so-http', label: 'static-origin handle()', stack: 'node:http', ref: 'so-http', role: 'so' },
   { id: 'bare-http', label: 'bare node:http (no static)', stack: 'node:http', ref: 'so-http', role: 'bare' },
+  { id: 'so-http-mem', label: 'static-origin, files ≤ 8 MiB in memory', stack: 'node:http', ref: 'so-http', role: 'variant', scenarios: ['big'] },
   { id: 'nginx', label: 'nginx sendfile + gzip_static', stack: 'nginx', ref: 'so-http', role: 'peer' },
   { id: 'so-connect', label: 'static-origin', stack: 'connect', ref: 'so-connect', role: 'so' },
   { id: 'sirv-connect', label: 'sirv', stack: 'connect', ref: 'so-connect', role: 'peer' },
   { id: 'bare-connect', label: 'bare Connect (no static)', stack: 'connect', ref: 'so-connect', role: 'bare' },
   { id: 'express-buffer', label: 'Express handler, preloaded buffer', stack: 'express5', ref: 'so-express', role: 'ceiling' },
   { id: 'so-express', label: 'static-origin', stack: 'express5', ref: 'so-express', role: 'so' },
+  { id: 'so-express-mem', label: 'static-origin, files ≤ 8 MiB in memory', stack: 'express5', ref: 'so-express', role: 'variant', scenarios: ['big'] },
   { id: 'serve-static-express', label: 'express.static (serve-static)', stack: 'express5', ref: 'so-express', role: 'peer' },
   { id: 'sirv-express', label: 'sirv', stack: 'express5', ref: 'so-express', role: 'peer' },
   { id: 'esg-express', label: 'express-static-gzip (brotli on)', stack: 'express5', ref: 'so-express', role: 'peer' },
@@ -253,7 +255,7 @@ function scenarios(corpus, o) {
     { id: 'big', title: '5 MB MP4, identity', rel: f.big.hashed, headers: { 'Accept-Encoding': AE }, want: undefined, servers: staticServers, connections: o.bigConnections },
     { id: 'api', title: 'non-static route /api/ping behind the middleware', path: '/api/ping', headers: {}, servers: appServers, connections: o.connections },
     { id: 'miss', title: 'miss under the prefix (404)', path: '/static/app/css/missing.0123456789ab.css', headers: { 'Accept-Encoding': AE }, servers: [...appServers, 'nginx'], connections: o.connections },
-  ].map((s) => ({ ...s, path: s.path ?? `/static/${s.rel}` }));
+  ].map((s) => ({ ...s, path: s.path ?? `/static/${s.rel}`, servers: s.servers.filter((id) => !byId[id].scenarios || byId[id].scenarios.includes(s.id)) }));
 }
 
 /** Checks a server's answer for a scenario; returns { ok, note, headers (for wrk), fail }. */
@@ -581,7 +583,7 @@ const median = (xs) => {
 };
 const fmtInt = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—');
 const fmtMs = (n) => (Number.isFinite(n) ? (n >= 10000 ? `${(n / 1000).toFixed(1)} s` : `${Math.round(n)} ms`) : '—');
-const fmtBytes = (n) => (!Number.isFinite(n) ? '—' : n >= 1024 ** 2 ? `${(n / 1024 ** 2).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} B`);
+const fmtBytes = (n) => (!Number.isFinite(n) ? '—' : Math.abs(n) >= 1024 ** 2 ? `${(n / 1024 ** 2).toFixed(1)} MB` : Math.abs(n) >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} B`);
 const fmtRatio = (n) => (Number.isFinite(n) ? `${n.toFixed(2)}×` : '—');
 function table(headers, rows, align) {
   const w = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
@@ -824,6 +826,8 @@ function render(results, scs, o) {
   }
   t('big: static-origin node:http ≥ 0.8× nginx sendfile', r('big/so-http', 'big/nginx'), (x) => x >= 0.8, 'ratio');
   t('big: static-origin Express 5 ≥ 2.5× express.static', r('big/so-express', 'big/serve-static-express'), (x) => x >= 2.5, 'ratio');
+  t('big: static-origin node:http, 5 MB kept in memory (memoryCache.maxFileBytes 8 MiB) ≥ 0.8× nginx sendfile', r('big/so-http-mem', 'big/nginx'), (x) => x >= 0.8, 'ratio');
+  t('big: static-origin Express 5, 5 MB kept in memory ≥ 2.5× express.static', r('big/so-express-mem', 'big/serve-static-express'), (x) => x >= 2.5, 'ratio');
   for (const [so, bare] of [['so-connect', 'bare-connect'], ['so-express', 'bare-express'], ['so-http', 'bare-http']]) {
     t(`api: ${byId[so].stack} route through static-origin at most 3% slower than bare`, r(`api/${so}`, `api/${bare}`), (x) => x >= 0.97, 'ratio');
   }
