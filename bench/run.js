@@ -500,8 +500,7 @@ function brotliBytes(out, manifestPaths) {
  * compressed again with static-origin's settings, against that tool's `.br`.
  */
 async function sameInputBrotli(out, manifestPaths) {
-  const { compressWith } = await import('../dist/esm/collect/compress.js');
-  const { lookup } = await import('mime-types');
+  const { compressWith, isTextual } = await import('../dist/esm/collect/compress.js');
   const names = Object.values(manifestPaths).filter((h) => existsSync(join(out, h) + '.br'));
   let theirs = 0;
   let ours = 0;
@@ -511,7 +510,7 @@ async function sameInputBrotli(out, manifestPaths) {
       const h = names[next++];
       const data = readFileSync(join(out, h));
       theirs += statSync(join(out, h) + '.br').size;
-      const br = await compressWith('br', data, /^text\/|json|xml|javascript|svg/.test(String(lookup(h))));
+      const br = await compressWith('br', data, isTextual(h));
       ours += br.length; // added after the await: `ours += await …` would read `ours` before it
     }
   };

@@ -25,9 +25,9 @@ describe('manifest', () => {
     assert.equal(text, serializeManifest(r.manifest));
     // The hashed copy is rewritten, and the unhashed name holds the same final bytes (one content).
     assert.notEqual(r.hashed('css/a.css'), css);
-    assert.match(r.hashed('css/a.css'), new RegExp(r.nameOf('img/a.svg').split('/').pop()!.replace(/\./g, '\\.')));
+    assert.ok(r.hashed('css/a.css').includes(`url(../${r.nameOf('img/a.svg')})`));
     assert.equal(r.file('css/a.css').toString(), r.hashed('css/a.css'));
-    assert.deepEqual(r.manifest.files['css/a.css'].hash, r.manifest.files[r.nameOf('css/a.css')].hash);
+    assert.equal(r.manifest.files['css/a.css'].hash, r.manifest.files[r.nameOf('css/a.css')].hash);
   });
 
   it('writes only hashed names with keepOriginals: false', async (t) => {

@@ -39,14 +39,20 @@ export function listen(server, port) {
   server.listen(port, '127.0.0.1', () => {
     process.stdout.write(`ready ${server.address().port}\n`);
   });
-  const stop = () => {
+  stopOnSignal(() => {
     server.close();
     server.closeAllConnections?.();
+  });
+}
+
+/** Runs `close` and exits on SIGTERM/SIGINT, or when the parent goes away (stdin closed): no orphans if the runner is killed. */
+export function stopOnSignal(close) {
+  const stop = () => {
+    close();
     setTimeout(() => process.exit(0), 200).unref();
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  // The parent going away (stdin closed) also stops us: no orphans if the runner is killed.
   process.stdin.on('end', stop);
   process.stdin.on('error', stop);
   process.stdin.resume();

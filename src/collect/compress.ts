@@ -23,6 +23,11 @@ export function isCompressible(name: string): boolean {
   return typeof type === 'string' && compressible(type) === true;
 }
 
+/** Text-like types get brotli's text mode. */
+export function isTextual(name: string): boolean {
+  return /^text\/|json|xml|javascript|svg/.test(String(lookup(name)));
+}
+
 export async function compressWith(encoding: EncodingName, data: Buffer, textual: boolean): Promise<Buffer> {
   switch (encoding) {
     case 'br':
@@ -106,7 +111,7 @@ export async function compressAll(
   // Largest first keeps every core busy to the end instead of waiting on one big file.
   for (const job of [...unique.values()].sort((a, b) => b.data.length - a.data.length)) {
     variants.set(job.hash, {});
-    const textual = /^text\/|json|xml|javascript|svg/.test(String(lookup(job.name)));
+    const textual = isTextual(job.name);
     for (const enc of encodings) {
       tasks.push(async () => {
         const old = fromPrevious(job, enc, previous, prevByHash);

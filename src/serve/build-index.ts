@@ -68,14 +68,11 @@ export function buildIndex(options: NormalizedOptions, warn: Warn): Index {
   // Plain siblings come as bits on their file; a symlinked one is a found file of its own.
   const byRel = new Map<string, FoundFile>();
   for (const file of found) byRel.set(file.rel, file);
-  let linkedSiblings = false;
-  for (const file of found) {
+  const linkedSiblings = found.some((file) => {
     const base = variantBase(file.rel);
-    if (base !== undefined && byRel.has(base)) {
-      linkedSiblings = true;
-      break;
-    }
-  }
+    return base !== undefined && byRel.has(base);
+  });
+  const linked = linkedSiblings ? byRel : undefined;
 
   const entries = new Map<string, IndexEntry>();
   const redirect = options.index === false ? undefined : buildRedirectEntry(options);
@@ -89,11 +86,11 @@ export function buildIndex(options: NormalizedOptions, warn: Warn): Index {
     }
     // Files the manifest lists take their tag on first use; others are hashed now.
     const entry: FileEntry | PendingFile = eager
-      ? buildFileEntry(file, statSiblings(realRoot, siblingsOf(file, byRel, linkedSiblings), warn), contentTag(file, ctx), ctx)
+      ? buildFileEntry(file, statSiblings(realRoot, siblingsOf(file, linked), warn), contentTag(file, ctx), ctx)
       : { kind: 'pending', file, tag: listedAsIs(file, ctx) ? undefined : contentTag(file, ctx) };
     addEntry(entries, file.rel, entry, options, redirect);
   }
-  return { realRoot, linked: linkedSiblings ? byRel : undefined, manifest, entries, ctx };
+  return { realRoot, linked, manifest, entries, ctx };
 }
 
 /** Index-file keys: `dir/index.html` also answers `dir/`, and `dir` redirects to `dir/`. */
@@ -124,12 +121,12 @@ function replace(index: Index, rel: string, old: IndexEntry, next: FileEntry | u
 }
 
 /** A file's siblings: the plain ones the scan recorded as bits, and the others (symlinks) found on their own. */
-function siblingsOf(file: FoundFile, byRel: Map<string, FoundFile> | undefined, linkedSiblings: boolean): Siblings | undefined {
+function siblingsOf(file: FoundFile, linked: Map<string, FoundFile> | undefined): Siblings | undefined {
   let siblings: Partial<Record<EncodingName, FoundFile>> | undefined;
   for (const [coding, sib] of plainSiblings(file)) (siblings ??= {})[coding] = sib;
-  if (linkedSiblings && byRel !== undefined) {
+  if (linked !== undefined) {
     for (const coding of ENCODING_NAMES) {
-      const sib = byRel.get(file.rel + ENCODING_SUFFIX[coding]);
+      const sib = linked.get(file.rel + ENCODING_SUFFIX[coding]);
       if (sib !== undefined) (siblings ??= {})[coding] = sib;
     }
   }
@@ -149,7 +146,7 @@ function statSiblings(realRoot: string, siblings: Siblings | undefined, warn: Wa
 
 /** Builds a pending file's answers (once: both of its keys then hold the built entry). */
 export function materialize(index: Index, pending: PendingFile): FileEntry {
-  const siblings = statSiblings(index.realRoot, siblingsOf(pending.file, index.linked, index.linked !== undefined), defaultWarn);
+  const siblings = statSiblings(index.realRoot, siblingsOf(pending.file, index.linked), defaultWarn);
   const built = buildFileEntry(pending.file, siblings, pending.tag ?? contentTag(pending.file, index.ctx), index.ctx);
   replace(index, pending.file.rel, pending, built);
   return built;
