@@ -4,14 +4,14 @@
 // content-derived tag; its header lists and prebuilt answers are built once, on its first
 // request (or at startup when a `headers` hook is given, so the hook runs at scan time and
 // its errors surface at construction).
-import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { join, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
 import etag from 'etag';
 import { StaticOriginError } from '../errors.js';
 import { ENCODING_NAMES, ENCODING_SUFFIX, MANIFEST_NAME, readManifest, type EncodingName, type Manifest } from '../manifest.js';
 import { buildFileEntry, buildRedirectEntry, type EntryContext, type FileEntry, type RedirectEntry } from './entry.js';
 import type { NormalizedOptions } from './options.js';
-import { absolutePath, defaultWarn, plainSiblings, resolveRoot, scanRoot, statSibling, type FoundFile, type Warn } from './scan.js';
+import { createBodyCache, retire, type BodyCache } from './body-cache.js';
+import { absolutePath, defaultWarn, plainSiblings, resolveRoot, scanRoot, statContained, statSibling, type FoundFile, type Warn } from './scan.js';
 
 type Siblings = Readonly<Partial<Record<EncodingName, FoundFile>>>;
 
@@ -32,6 +32,8 @@ export interface Index {
   readonly manifest: Manifest | undefined;
   readonly entries: Map<string, IndexEntry>;
   readonly ctx: EntryContext;
+  /** Bodies kept in memory for this index's entries. */
+  readonly cache: BodyCache;
 }
 
 function variantBase(rel: string): string | undefined {
@@ -90,7 +92,7 @@ export function buildIndex(options: NormalizedOptions, warn: Warn): Index {
       : { kind: 'pending', file, tag: listedAsIs(file, ctx) ? undefined : contentTag(file, ctx) };
     addEntry(entries, file.rel, entry, options, redirect);
   }
-  return { realRoot, linked, manifest, entries, ctx };
+  return { realRoot, linked, manifest, entries, ctx, cache: createBodyCache(options.memoryCache) };
 }
 
 /** Index-file keys: `dir/index.html` also answers `dir/`, and `dir` redirects to `dir/`. */
@@ -152,32 +154,23 @@ export function materialize(index: Index, pending: PendingFile): FileEntry {
   return built;
 }
 
-/** Re-stats one path the way the scan would have: undefined when it is gone or not servable. */
-function statOne(realRoot: string, rel: string): FoundFile | undefined {
-  const inside = realRoot.endsWith(sep) ? realRoot : realRoot + sep;
-  try {
-    const abs = join(realRoot, rel);
-    const linked = lstatSync(abs).isSymbolicLink();
-    const real = linked ? realpathSync(abs) : abs;
-    if (!real.startsWith(inside)) return undefined;
-    const st = statSync(real);
-    return st.isFile() ? { rel, abs: real === abs ? undefined : real, size: st.size, mtimeMs: st.mtimeMs } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * A file changed or vanished after startup: rebuild its entry from disk (or drop it),
  * in place in the index. Returns the new entry, or undefined when the file is gone.
  */
 export function reindexFile(index: Index, old: FileEntry): FileEntry | undefined {
-  const file = statOne(index.realRoot, old.rel);
+  const current = index.entries.get(`/${old.rel}`);
+  if (current !== old) {
+    // Another request re-indexed it first (or the index was refreshed): use what is there now.
+    if (current?.kind === 'pending') return materialize(index, current);
+    return current?.kind === 'file' ? current : undefined;
+  }
+  const file = statContained(index.realRoot, old.rel)?.file;
   let fresh: FileEntry | undefined;
   if (file !== undefined) {
     let siblings: Partial<Record<EncodingName, FoundFile>> | undefined;
     for (const coding of ENCODING_NAMES) {
-      const sib = statOne(index.realRoot, old.rel + ENCODING_SUFFIX[coding]);
+      const sib = statContained(index.realRoot, old.rel + ENCODING_SUFFIX[coding])?.file;
       if (sib !== undefined) (siblings ??= {})[coding] = sib;
     }
     try {
@@ -188,5 +181,7 @@ export function reindexFile(index: Index, old: FileEntry): FileEntry | undefined
     }
   }
   replace(index, old.rel, old, fresh);
+  retire(index.cache, old.identity);
+  for (const variant of Object.values(old.variants)) retire(index.cache, variant);
   return fresh;
 }

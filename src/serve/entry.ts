@@ -18,13 +18,18 @@ export interface Variant {
   readonly abs: string;
   readonly size: number;
   readonly mtimeMs: number;
+  /** Which file this is: a different inode under the same name is a changed file. */
+  readonly ino: number;
+  readonly dev: number;
   readonly validators: Validators;
   /** 200 with the whole body. */
   readonly ok: Decision;
   /** 304 for this variant's validators. */
   readonly notModified: Decision;
-  /** The body, once read, when it fits the memory cache. */
+  /** The body, once read, when it fits the memory cache (its bytes are counted there). */
   body: Buffer | undefined;
+  /** Set when the variant leaves the index: it keeps no body from then on. */
+  retired: boolean;
 }
 
 export interface FileEntry {
@@ -151,9 +156,12 @@ export function buildFileEntry(file: FoundFile, siblings: Readonly<Partial<Recor
       abs: absolutePath(ctx.realRoot, found),
       size: found.size,
       mtimeMs: found.mtimeMs,
+      ino: found.ino,
+      dev: found.dev,
       validators: validatorsOf(tag, lastModified),
       notModified: { status: 304, headers: notModifiedHeaders(map, tag), body: null },
       body: undefined,
+      retired: false,
     };
     const headers = fullHeaders(map, tag, found.size, coding === 'identity' ? undefined : coding);
     variant.ok = { status: 200, headers, body: found.size > 0 ? { kind: 'whole', variant: variant as Variant } : null };

@@ -2,7 +2,6 @@
 // write of prebuilt headers. Misses never touch the file system.
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { splitSuffix, unknownNameError } from '../manifest.js';
 import { createNegotiator } from './accept-encoding.js';
@@ -11,8 +10,8 @@ import { toKey } from './canonical-path.js';
 import { decide, decideRedirect, type DecideContext } from './decide.js';
 import type { FileEntry, RedirectEntry } from './entry.js';
 import { normalizeOptions, type NextFunction, type StaticOriginMiddleware, type StaticOriginOptions } from './options.js';
-import { defaultWarn } from './scan.js';
-import { writeFromDisk, writeNow, type BodyCache, type DiskProblem } from './writer.js';
+import { absolutePath, defaultWarn, statContained } from './scan.js';
+import { writeFromDisk, writeNow, type DiskProblem } from './writer.js';
 
 /** Beyond this many ranges in one request, the whole file is sent (200). */
 const MAX_RANGES = 16;
@@ -29,10 +28,15 @@ function notFoundError(): HttpError {
   return Object.assign(new Error('Not Found'), { status: 404, statusCode: 404, expose: true });
 }
 
+/** The live index behind a middleware, for the tests that check what it holds. Not exported from the package. */
+const indexes = new WeakMap<StaticOriginMiddleware, () => Index | undefined>();
+export function indexOf(middleware: StaticOriginMiddleware): Index | undefined {
+  return indexes.get(middleware)?.();
+}
+
 export function staticOrigin(input: StaticOriginOptions): StaticOriginMiddleware {
   const options = normalizeOptions(input);
   let index: Index | undefined = buildIndex(options, defaultWarn);
-  const cache: BodyCache = { used: 0, maxBytes: options.memoryCache.maxBytes, maxFileBytes: options.memoryCache.maxFileBytes };
   const dctx: DecideContext = { negotiate: createNegotiator(options.encodings), maxRanges: MAX_RANGES, boundary: randomBytes(12).toString('hex') };
   const urls = new Map<string, string>();
   const integrities = new Map<string, string>();
@@ -60,15 +64,18 @@ export function staticOrigin(input: StaticOriginOptions): StaticOriginMiddleware
     }
   }
 
-  function respond(req: IncomingMessage, res: ServerResponse, entry: FileEntry, next: NextFunction | undefined, attempt: number): void {
+  function respond(req: IncomingMessage, res: ServerResponse, current: Index, entry: FileEntry, next: NextFunction | undefined, attempt: number): void {
     const decision = decide(req, entry, dctx);
     const body = decision.body;
-    const sendBody = req.method !== 'HEAD';
-    if (body === null || !sendBody || body.variant.body !== undefined) {
-      writeNow(res, decision, sendBody);
+    if (body === null || req.method === 'HEAD') {
+      writeNow(res, decision, undefined);
       return;
     }
-    writeFromDisk(res, decision, body.variant, cache, (problem: DiskProblem) => {
+    if (body.variant.body !== undefined) {
+      writeNow(res, decision, body.variant.body);
+      return;
+    }
+    writeFromDisk(res, decision, body.variant, current.cache, (problem: DiskProblem) => {
       if (res.destroyed) return;
       if (problem === 'busy') {
         res.writeHead(503, UNAVAILABLE_HEADERS);
@@ -76,9 +83,9 @@ export function staticOrigin(input: StaticOriginOptions): StaticOriginMiddleware
         return;
       }
       // Changed or vanished since the index was built: rebuild this entry and decide again.
-      const fresh = index !== undefined && attempt < MAX_REINDEX ? reindexFile(index, entry) : undefined;
+      const fresh = attempt < MAX_REINDEX ? reindexFile(current, entry) : undefined;
       if (fresh === undefined) lateMiss(res, next);
-      else respond(req, res, fresh, next, attempt + 1);
+      else respond(req, res, current, fresh, next, attempt + 1);
     });
   }
 
@@ -87,7 +94,7 @@ export function staticOrigin(input: StaticOriginOptions): StaticOriginMiddleware
     const decision = decideRedirect(req, entry, originalUrl);
     // Node refuses header values it cannot send; such a URL is simply not ours.
     if (decision.status === 301 && !PRINTABLE_ASCII.test(decision.headers[1])) return miss(res, next);
-    writeNow(res, decision, false);
+    writeNow(res, decision, undefined);
     return true;
   }
 
@@ -97,7 +104,7 @@ export function staticOrigin(input: StaticOriginOptions): StaticOriginMiddleware
     const entry = key === null ? undefined : current!.entries.get(key);
     if (entry === undefined) return miss(res, next);
     if (entry.kind === 'redirect') return redirect(req, res, entry, next);
-    respond(req, res, entry.kind === 'pending' ? materialize(current!, entry) : entry, next, 0);
+    respond(req, res, current!, entry.kind === 'pending' ? materialize(current!, entry) : entry, next, 0);
     return true;
   }
 
@@ -144,8 +151,13 @@ export function staticOrigin(input: StaticOriginOptions): StaticOriginMiddleware
       if (typeof name !== 'string') throw new TypeError('static-origin: integrity(name) takes a string');
       const [rel] = resolveName(name);
       const idx = liveIndex();
-      value = idx.manifest?.files[rel]?.integrity
-        ?? `sha384-${createHash('sha384').update(readFileSync(join(idx.realRoot, rel))).digest('base64')}`;
+      value = idx.manifest?.files[rel]?.integrity;
+      if (value === undefined) {
+        // Read through the same containment check as a re-index: never a file outside the root.
+        const found = statContained(idx.realRoot, rel);
+        if (found === undefined) throw unknownNameError(rel, []);
+        value = `sha384-${createHash('sha384').update(readFileSync(absolutePath(idx.realRoot, found.file))).digest('base64')}`;
+      }
       integrities.set(name, value);
     }
     return value;
@@ -159,17 +171,16 @@ export function staticOrigin(input: StaticOriginOptions): StaticOriginMiddleware
     // Build first, swap after: a failed rescan leaves the current index serving.
     const fresh = buildIndex(options, defaultWarn);
     index = fresh;
-    cache.used = 0;
     urls.clear();
     integrities.clear();
   };
 
   middleware.close = (): void => {
     index = undefined;
-    cache.used = 0;
     urls.clear();
     integrities.clear();
   };
 
+  indexes.set(middleware, () => index);
   return middleware;
 }

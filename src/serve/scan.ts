@@ -14,6 +14,9 @@ export interface FoundFile {
   readonly abs: string | undefined;
   readonly size: number;
   readonly mtimeMs: number;
+  /** Device and inode at scan: a file swapped under the same name is noticed on open. */
+  readonly ino: number;
+  readonly dev: number;
   /**
    * Precompressed siblings that are plain files beside this plain file (bit `i` for
    * `ENCODING_NAMES[i]`), not stat'ed yet; see `plainSiblings`. Other siblings (symlinks) are
@@ -41,30 +44,50 @@ export function plainSiblings(file: FoundFile): Array<[EncodingName, FoundFile]>
   for (let i = 0; i < ENCODING_NAMES.length; i++) {
     if ((bits & (1 << i)) === 0) continue;
     const suffix = VARIANT_SUFFIXES[i];
-    out.push([ENCODING_NAMES[i], { rel: file.rel + suffix, abs: file.abs === undefined ? undefined : file.abs + suffix, size: UNSTATED, mtimeMs: UNSTATED }]);
+    out.push([ENCODING_NAMES[i], { rel: file.rel + suffix, abs: file.abs === undefined ? undefined : file.abs + suffix, size: UNSTATED, mtimeMs: UNSTATED, ino: UNSTATED, dev: UNSTATED }]);
   }
   return out;
 }
 
 /**
  * The sibling with its stats, taken now if the scan left them for later; undefined
- * (with a warning) when it vanished, is not a file or cannot be read.
+ * (with a warning) when it vanished, left the root, is not a file or cannot be read.
+ * This runs after startup, so the path is checked again the way the scan would have.
  */
 export function statSibling(realRoot: string, file: FoundFile, warn: Warn = defaultWarn): FoundFile | undefined {
   if (file.size !== UNSTATED) return file;
-  const abs = absolutePath(realRoot, file);
+  const found = statContained(realRoot, file.rel);
+  if (found === undefined) return undefined;
+  if (!makeReadable()(found.st)) {
+    warn(`static-origin: skipped ${file.rel}: cannot read it (mode ${(found.st.mode & 0o777).toString(8)})`);
+    return undefined;
+  }
+  return found.file;
+}
+
+/** Whether a real path is under the real root (compared with the separator: `root-private/` is not in `root/`). */
+export function insideRoot(realRoot: string, real: string): boolean {
+  return real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep);
+}
+
+/**
+ * Re-stats one relative path after startup with the scan's containment rule applied to
+ * every component of it (a directory swapped for a symlink that leaves the root is
+ * refused, not only a last component that is a link); undefined when it is gone, outside
+ * the root or not a regular file.
+ */
+export function statContained(realRoot: string, rel: string): { file: FoundFile; st: Stats } | undefined {
+  const abs = join(realRoot, rel);
+  let real: string;
   let st: Stats;
   try {
-    st = statSync(abs);
+    real = realpathSync.native(abs);
+    st = statSync(real);
   } catch {
     return undefined;
   }
-  if (!st.isFile()) return undefined;
-  if (!makeReadable()(st)) {
-    warn(`static-origin: skipped ${file.rel}: cannot read it (mode ${(st.mode & 0o777).toString(8)})`);
-    return undefined;
-  }
-  return { rel: file.rel, abs: file.abs, size: st.size, mtimeMs: st.mtimeMs };
+  if (!insideRoot(realRoot, real) || !st.isFile()) return undefined;
+  return { file: { rel, abs: real === abs ? undefined : real, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev }, st };
 }
 
 /** The real absolute path of a found file. */
@@ -113,7 +136,6 @@ function makeReadable(): (st: Stats) => boolean {
 
 export function scanRoot(realRoot: string, warn: Warn = defaultWarn): FoundFile[] {
   const files: FoundFile[] = [];
-  const inside = realRoot.endsWith(sep) ? realRoot : realRoot + sep;
   const visited = new Set<string>([realRoot]);
   const readable = makeReadable();
 
@@ -121,7 +143,7 @@ export function scanRoot(realRoot: string, warn: Warn = defaultWarn): FoundFile[
     if (!readable(st)) {
       throw new StaticOriginError('ERR_STATIC_ORIGIN_UNREADABLE', `static-origin: cannot read ${abs}: permission denied (mode ${(st.mode & 0o777).toString(8)})`);
     }
-    const file: FoundFile = { rel, abs: linked ? abs : undefined, size: st.size, mtimeMs: st.mtimeMs, siblingBits: 0 };
+    const file: FoundFile = { rel, abs: linked ? abs : undefined, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev, siblingBits: 0 };
     files.push(file);
     return file;
   };
@@ -154,7 +176,7 @@ export function scanRoot(realRoot: string, warn: Warn = defaultWarn): FoundFile[
           warn(`static-origin: skipped ${rel}: ${code === 'ELOOP' ? 'the symlink loops' : 'the symlink dangles'} (${code})`);
           continue;
         }
-        if (!real.startsWith(inside)) {
+        if (!insideRoot(realRoot, real)) {
           warn(`static-origin: skipped ${rel}: the symlink points outside the root`);
           continue;
         }

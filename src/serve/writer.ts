@@ -1,17 +1,10 @@
 // The thin part that touches Node: writes a decision to a response, from memory when the
 // body is cached, else from the file (checked against the index on open).
-import { close, createReadStream, fstat, open, read, readFile } from 'node:fs';
+import { close, fstat, open, read } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
+import { reserve, release, type BodyCache } from './body-cache.js';
 import type { Body, Decision } from './decide.js';
-import type { MultipartLayout } from './range.js';
 import type { Variant } from './entry.js';
-
-export interface BodyCache {
-  used: number;
-  readonly maxBytes: number;
-  readonly maxFileBytes: number;
-}
 
 /** Why a body could not be read: the file is not what the index says, or the system is out of resources. */
 export type DiskProblem = 'changed' | 'busy';
@@ -25,15 +18,40 @@ const problemOf = (err: NodeJS.ErrnoException): DiskProblem => (BUSY.has(err.cod
 const STREAM_CHUNK = 1024 * 1024;
 const ignore = (): void => {};
 
-/** Writes a decision whose body (if any) is in memory, or that has none to send. */
-export function writeNow(res: ServerResponse, decision: Decision, sendBody: boolean): void {
+/**
+ * The one owner of an open descriptor: closed exactly once, and never while a read on it
+ * is in flight (libuv would run that read on whatever file or socket reused the number).
+ */
+class OpenFile {
+  private reading = 0;
+  private closing = false;
+
+  constructor(readonly fd: number) {}
+
+  read(buffer: Buffer, length: number, position: number, done: (err: NodeJS.ErrnoException | null, n: number) => void): void {
+    this.reading++;
+    read(this.fd, buffer, 0, length, position, (err, n) => {
+      this.reading--;
+      if (this.closing && this.reading === 0) close(this.fd, ignore);
+      done(err, n);
+    });
+  }
+
+  close(): void {
+    if (this.closing) return;
+    this.closing = true;
+    if (this.reading === 0) close(this.fd, ignore);
+  }
+}
+
+/** Writes a decision whose body (if any) is `bytes`, or that has none to send. */
+export function writeNow(res: ServerResponse, decision: Decision, bytes: Buffer | undefined): void {
   res.writeHead(decision.status, decision.headers as string[]);
   const body = decision.body;
-  if (!sendBody || body === null) {
+  if (bytes === undefined || body === null) {
     res.end();
     return;
   }
-  const bytes = body.variant.body as Buffer;
   if (body.kind === 'whole') res.end(bytes);
   else if (body.kind === 'slice') res.end(bytes.subarray(body.start, body.end + 1));
   else {
@@ -46,47 +64,70 @@ export function writeNow(res: ServerResponse, decision: Decision, sendBody: bool
 }
 
 /**
- * Opens the variant's file and checks it is still what the index says (size and mtime).
+ * Opens the variant's file and checks it is still the one the index describes (device,
+ * inode, size and mtime: a file swapped for a symlink or renamed over is another file).
  * `stale()` is called instead of writing anything when it is not (changed, vanished).
  */
 export function writeFromDisk(res: ServerResponse, decision: Decision, variant: Variant, cache: BodyCache, stale: (problem: DiskProblem) => void): void {
   open(variant.abs, 'r', (openErr, fd) => {
     if (openErr) return stale(problemOf(openErr));
+    const file = new OpenFile(fd);
     fstat(fd, (statErr, st) => {
       if (res.destroyed) {
         // The client left while the file was opening.
-        close(fd, ignore);
+        file.close();
         return;
       }
-      if (statErr || st.size !== variant.size || st.mtimeMs !== variant.mtimeMs) {
-        close(fd, ignore);
+      if (statErr || st.size !== variant.size || st.mtimeMs !== variant.mtimeMs || st.ino !== variant.ino || st.dev !== variant.dev) {
+        file.close();
         return stale(statErr ? problemOf(statErr) : 'changed');
       }
-      if (variant.size <= cache.maxFileBytes && cache.used + variant.size <= cache.maxBytes) {
-        readFile(fd, (readErr, bytes) => {
-          close(fd, ignore);
-          if (readErr) return stale(problemOf(readErr));
-          if (bytes.length !== variant.size) return stale('changed');
-          if (variant.body === undefined) {
-            variant.body = bytes;
-            cache.used += bytes.length;
+      if (variant.size <= cache.maxFileBytes && reserve(cache, variant.size)) {
+        readWhole(file, variant.size, (problem, bytes) => {
+          file.close();
+          if (problem !== undefined) {
+            release(cache, variant.size);
+            return stale(problem);
           }
-          if (!res.destroyed) writeNow(res, decision, true);
+          // Kept only by a variant still in the index and still without one; else given back.
+          if (variant.body === undefined && !variant.retired) variant.body = bytes;
+          else release(cache, variant.size);
+          if (!res.destroyed) writeNow(res, decision, bytes);
         });
         return;
       }
       res.writeHead(decision.status, decision.headers as string[]);
-      const body = decision.body as Body;
-      if (body.kind === 'multipart') {
-        const stream = multipartStream(fd, body.layout);
-        stream.on('error', () => res.destroy());
-        res.on('close', () => stream.destroy());
-        stream.pipe(res);
-      } else {
-        pump(fd, body.kind === 'slice' ? body.start : 0, body.kind === 'slice' ? body.end : body.variant.size - 1, res);
-      }
+      pump(file, segmentsOf(decision.body as Body), res);
     });
   });
+}
+
+/** Reads exactly `size` bytes from the start of the file; a short read means it changed. */
+function readWhole(file: OpenFile, size: number, done: (problem: DiskProblem | undefined, bytes: Buffer) => void): void {
+  const bytes = Buffer.allocUnsafe(size);
+  let filled = 0;
+  const step = (): void => {
+    if (filled === size) return done(undefined, bytes);
+    file.read(bytes.subarray(filled), size - filled, filled, (err, n) => {
+      if (err) return done(problemOf(err), bytes);
+      if (n === 0) return done('changed', bytes);
+      filled += n;
+      step();
+    });
+  };
+  step();
+}
+
+/** What a streamed body is made of: bytes of its own (multipart heads) and ranges of the file. */
+type Segment = Buffer | { readonly start: number; readonly end: number };
+
+function segmentsOf(body: Body): Segment[] {
+  if (body.kind === 'whole') return [{ start: 0, end: body.variant.size - 1 }];
+  if (body.kind === 'slice') return [body];
+  const out: Segment[] = [];
+  for (const part of body.layout.parts) out.push(part.head, part);
+  out.push(body.layout.tail);
+  return out;
 }
 
 /** Read buffers kept between responses, so streaming large files allocates nothing per chunk. */
@@ -98,18 +139,19 @@ const giveBuffer = (buffer: Buffer): void => {
 };
 
 /**
- * Sends bytes `start..end` of `fd` with two reused buffers: one is read while the other
- * is written, and a buffer is read into again only once its write has completed, which
- * is also the backpressure. (Node's read streams allocate a buffer per chunk; on 5 MB
- * bodies the garbage collector then took a quarter of the time.) Exactly `end - start + 1`
- * bytes are sent: a file that grew is cut at the indexed length, and one that shrank or
- * failed while streaming aborts the connection rather than pass a short body for a whole.
- * The descriptor is closed however it ends.
+ * Sends the segments in order, file ranges through two reused buffers: one is read while
+ * the other is written, and a buffer is read into again only once its write has
+ * completed, which is also the backpressure. (Node's read streams allocate a buffer per
+ * chunk; on 5 MB bodies the garbage collector then took a quarter of the time.) Exactly
+ * the ranges' bytes are sent: a file that grew is cut at the indexed length, and one that
+ * shrank or failed while streaming aborts the connection rather than pass a short body
+ * for a whole. The file is closed however it ends, by its owner, once.
  */
-function pump(fd: number, start: number, end: number, res: ServerResponse): void {
+function pump(file: OpenFile, segments: readonly Segment[], res: ServerResponse): void {
   const buffers = [takeBuffer(), takeBuffer()];
   const writing = [false, false];
-  let position = start;
+  let segment = 0;
+  let position = -1; // within the current file range; -1 before it starts
   let turn = 0;
   let blockedOn = -1;
   let done = false;
@@ -117,7 +159,7 @@ function pump(fd: number, start: number, end: number, res: ServerResponse): void
   const stop = (ok: boolean): void => {
     if (done) return;
     done = true;
-    close(fd, ignore);
+    file.close();
     if (!ok) {
       // A read may still be filling a buffer: let these go rather than reuse them.
       res.destroy();
@@ -129,7 +171,20 @@ function pump(fd: number, start: number, end: number, res: ServerResponse): void
 
   const next = (): void => {
     if (done) return;
-    if (position > end) return stop(true);
+    // Own bytes are written as they come; a file range is read a chunk at a time.
+    while (segment < segments.length) {
+      const current = segments[segment];
+      if (!Buffer.isBuffer(current)) {
+        if (position < 0) position = current.start;
+        if (position <= current.end) break;
+        position = -1;
+      } else {
+        res.write(current);
+      }
+      segment++;
+    }
+    if (segment === segments.length) return stop(true);
+    const { end } = segments[segment] as Exclude<Segment, Buffer>;
     const i = turn;
     if (writing[i]) {
       blockedOn = i;
@@ -137,7 +192,7 @@ function pump(fd: number, start: number, end: number, res: ServerResponse): void
     }
     turn ^= 1;
     const buffer = buffers[i];
-    read(fd, buffer, 0, Math.min(buffer.length, end - position + 1), position, (err, n) => {
+    file.read(buffer, Math.min(buffer.length, end - position + 1), position, (err, n) => {
       if (done) return;
       if (err || n === 0) return stop(false);
       position += n;
@@ -162,18 +217,4 @@ function pump(fd: number, start: number, end: number, res: ServerResponse): void
     if (!done) stop(false);
   });
   next();
-}
-
-function multipartStream(fd: number, layout: MultipartLayout): Readable {
-  return Readable.from((async function* parts() {
-    try {
-      for (const part of layout.parts) {
-        yield part.head;
-        yield* createReadStream('', { fd, start: part.start, end: part.end, autoClose: false, highWaterMark: STREAM_CHUNK });
-      }
-      yield layout.tail;
-    } finally {
-      close(fd, ignore);
-    }
-  })(), { objectMode: false });
 }
