@@ -6,15 +6,20 @@ import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { staticOrigin } from '../src/index.js';
-import type { StaticOriginOptions } from '../src/index.js';
-import { css, gzip, put, tempDir } from './helpers/fixtures.js';
+import type { StaticOriginMiddleware, StaticOriginOptions } from '../src/index.js';
+import { brotliDecompressSync } from 'node:zlib';
+import { brotli, css, gzip, put, sha256, sri, tempDir } from './helpers/fixtures.js';
 import { get, listen, raw } from './helpers/http.js';
+
+let current: StaticOriginMiddleware | undefined;
+const assets = (): StaticOriginMiddleware => current!;
 
 async function withServer(options: Partial<StaticOriginOptions>, build: (root: string) => void, run: (port: number, root: string) => Promise<void>): Promise<void> {
   const tmp = tempDir('changes');
   try {
     build(tmp.dir);
     const assets = staticOrigin({ root: tmp.dir, ...options });
+    current = assets;
     const srv = await listen((req, res) => assets(req, res, () => { res.statusCode = 404; res.end('app'); }));
     try { await run(srv.port, tmp.dir); } finally { await srv.close(); }
   } finally { tmp.cleanup(); }
@@ -144,5 +149,92 @@ describe('bodies', () => {
       assert.equal(r.status, 200);
       const full = await get(port, '/static/big.bin');
       assert.equal(full.body.length, 8 * 1024 * 1024);
+    }));
+});
+
+describe('files that change under a running server (production)', () => {
+  it('a file rewritten after startup whose siblings were not is served as identity, before and after refresh() (stale variants under a new ETag)', () => {
+    const before = css(4000, 'old');
+    const after = css(4000, 'new');
+    return withServer({}, (root) => {
+      put(root, 'a.css', before);
+      put(root, 'a.css.br', brotli(before));
+      put(root, 'a.css.gz', gzip(before));
+    }, async (port, root) => {
+      const old = await get(port, '/static/a.css', { 'accept-encoding': 'br' }, 'HEAD');
+      put(root, 'a.css', after, later);
+      // The identity answer finds the file changed and re-indexes it, siblings included.
+      assert.equal((await get(port, '/static/a.css')).body.toString(), after);
+      for (const step of ['before refresh', 'after refresh']) {
+        for (const coding of ['br', 'gzip']) {
+          const r = await get(port, '/static/a.css', { 'accept-encoding': coding });
+          assert.equal(r.headers['content-encoding'], undefined, `${step}, ${coding}: no outdated variant`);
+          assert.equal(r.body.toString(), after, step);
+          assert.notEqual(r.headers.etag, old.headers.etag);
+        }
+        if (step === 'before refresh') assets().refresh();
+      }
+      // Siblings written again, newer than the file: they describe it, and are served once seen.
+      put(root, 'a.css.br', brotli(after), new Date(later.getTime() + 1000));
+      assets().refresh();
+      const br = await get(port, '/static/a.css', { 'accept-encoding': 'br' });
+      assert.equal(br.headers['content-encoding'], 'br');
+      assert.equal(brotliDecompressSync(br.body).toString(), after);
+    });
+  });
+
+  it('a same-size edit made after collect wrote the manifest does not take the manifest\'s hash as its ETag', async () => {
+    const tmp = tempDir('same-size');
+    try {
+      const original = css(3000, 'x');
+      const edited = css(3000, 'y');
+      assert.equal(original.length, edited.length);
+      const hash = sha256(original);
+      put(tmp.dir, 'app.css', original);
+      put(tmp.dir, 'staticfiles.json', JSON.stringify({
+        version: 1, paths: {}, files: { 'app.css': { size: original.length, hash, integrity: sri(original), encodings: {} } },
+      }));
+      put(tmp.dir, 'app.css', edited, later); // after the manifest was written
+      const served = staticOrigin({ root: tmp.dir });
+      const srv = await listen((req, res) => served(req, res, () => { res.statusCode = 404; res.end(); }));
+      try {
+        const r = await get(srv.port, '/static/app.css');
+        assert.equal(r.body.toString(), edited);
+        assert.notEqual(r.headers.etag, `"${hash.slice(0, 32)}"`, 'the manifest hash stands for other bytes');
+        const revalidated = await get(srv.port, '/static/app.css', { 'if-none-match': `"${hash.slice(0, 32)}"` });
+        assert.equal(revalidated.status, 200, 'a client holding the old bytes gets the new ones');
+        assert.equal(served.integrity('app.css'), sri(edited));
+      } finally { await srv.close(); }
+    } finally { tmp.cleanup(); }
+  });
+
+  it('re-indexing a changed file never blocks on a whole-file read (no readFileSync on the request path)', () =>
+    withServer({ memoryCache: false }, (root) => put(root, 'data.bin', Buffer.alloc(200_000, 1)), async (port, root) => {
+      const replacement = Buffer.alloc(300_000, 2);
+      put(root, 'data.bin', replacement, later);
+      const fs = await import('node:fs');
+      const { syncBuiltinESMExports } = await import('node:module');
+      const original = fs.default.readFileSync;
+      let wholeReads = 0;
+      fs.default.readFileSync = ((...args: Parameters<typeof original>) => { wholeReads++; return original(...args); }) as typeof original;
+      syncBuiltinESMExports();
+      try {
+        const r = await get(port, '/static/data.bin');
+        assert.ok(r.body.equals(replacement));
+        assert.notEqual(r.headers.etag, undefined);
+      } finally {
+        fs.default.readFileSync = original;
+        syncBuiltinESMExports();
+      }
+      assert.equal(wholeReads, 0);
+    }));
+
+  it('url() and integrity() keep the query and fragment, and answer every form of a name alike', () =>
+    withServer({}, (root) => put(root, 'a.css', 'x{}'), async () => {
+      const assets = current!;
+      for (let i = 0; i < 100; i++) assert.equal(assets.url(`a.css?v=${i}#f`), `/static/a.css?v=${i}#f`);
+      assert.equal(assets.url('/a.css'), '/static/a.css');
+      assert.equal(assets.integrity('a.css?v=1'), sri('x{}'));
+      assert.throws(() => assets.url('b.css'), /unknown static file "b\.css"; did you mean "a\.css"/);
     }));
 });

@@ -10,7 +10,12 @@ import { listen, raw, type Listening } from './helpers/http.js';
 
 const SECRET = 'SECRET-DO-NOT-SERVE';
 
-describe('path rules (raw client)', () => {
+// Every rule holds in production (the startup index) and in development mode (each request
+// looked up on the live file system).
+for (const dev of [false, true]) {
+const mode = dev ? 'development' : 'production';
+
+describe(`path rules (raw client, ${mode})`, () => {
   let tmp: { dir: string; cleanup(): void };
   let srv: Listening;
   const warnings: string[] = [];
@@ -37,7 +42,7 @@ describe('path rules (raw client)', () => {
     symlinkSync(join(root, 'self-a'), join(root, 'self-b'));
     symlinkSync(join(root, 'self-b'), join(root, 'self-a'));
     process.on('warning', onWarning);
-    const assets = staticOrigin({ root });
+    const assets = staticOrigin({ root, dev });
     // Let the emitted warnings arrive before asserting on them.
     await new Promise((r) => setImmediate(r));
     srv = await listen((req, res) => assets(req, res, () => { res.statusCode = 418; res.end('app'); }));
@@ -55,7 +60,15 @@ describe('path rules (raw client)', () => {
     assert.equal((await raw(srv.port, '/static/50%25.png')).body.toString(), 'png');
   });
 
-  it('skips escaping, dangling and looping symlinks with a warning, and starts anyway', () => {
+  if (dev) {
+    it('refuses an escaping symlink, file or directory, with a warning when it is asked for', async () => {
+      assert.equal((await raw(srv.port, '/static/link-out.txt')).status, 418);
+      assert.equal((await raw(srv.port, '/static/dir-out/secret.txt')).status, 418);
+      await new Promise((r) => setImmediate(r));
+      assert.match(warnings.join('\n'), /refused link-out\.txt: its real path .* is outside/);
+      assert.match(warnings.join('\n'), /refused dir-out\/secret\.txt: its real path .* is outside/);
+    });
+  } else it('skips escaping, dangling and looping symlinks with a warning, and starts anyway', () => {
     const text = warnings.join('\n');
     assert.match(text, /link-out\.txt: the symlink points outside the root/);
     assert.match(text, /dir-out: the symlink points outside the root/);
@@ -126,7 +139,7 @@ describe('path rules (raw client)', () => {
   });
 });
 
-describe('precompressed siblings beside symlinks (raw client)', () => {
+describe(`precompressed siblings beside symlinks (raw client, ${mode})`, () => {
   let tmp: { dir: string; cleanup(): void };
   let srv: Listening;
   const css = 'body { color: red; }\n'.repeat(40);
@@ -146,7 +159,7 @@ describe('precompressed siblings beside symlinks (raw client)', () => {
     put(root, 'x.txt.br', brotliCompressSync(css));
     put(root, 'x.txt.br.br', brotliCompressSync(brotliCompressSync(css)));
     put(root, 'archive.tar.gz', gzipSync('tar'));
-    const assets = staticOrigin({ root });
+    const assets = staticOrigin({ root, dev });
     srv = await listen((req, res) => assets(req, res, () => { res.statusCode = 418; res.end('app'); }));
   });
   after(async () => {
@@ -177,3 +190,4 @@ describe('precompressed siblings beside symlinks (raw client)', () => {
     assert.equal(gunzipSync(r.body).toString(), 'tar');
   });
 });
+}

@@ -3,7 +3,7 @@ import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { StaticOriginError } from '../errors.js';
 import { MANIFEST_NAME } from '../manifest.js';
-import { DEFAULT_IGNORE } from './glob.js';
+import { ignored } from '../sources.js';
 import type { NormalizedOptions, NormalizedSource } from './options.js';
 
 export interface FoundFile {
@@ -111,12 +111,6 @@ function walk(source: NormalizedSource, dir: string, rel: string, ignore: readon
       warn(`skipped ${abs}: not a regular file`);
     }
   }
-}
-
-function ignored(base: string, relPath: string, extra: readonly RegExp[]): boolean {
-  for (const re of DEFAULT_IGNORE) if (re.test(base)) return true;
-  for (const re of extra) if (re.test(base) || re.test(relPath)) return true;
-  return false;
 }
 
 function realOrSelf(p: string): string {

@@ -1,12 +1,11 @@
 // Collect options are normalised once into a frozen shape; bad values throw a TypeError naming the option.
-import { isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import * as zlib from 'node:zlib';
 import { optionError, StaticOriginError } from '../errors.js';
 import { ENCODING_NAMES, type EncodingName } from '../manifest.js';
-import { compileGlob } from './glob.js';
+import { compileIgnore, normalizeSource, type NormalizedSource, type SourceSpec } from '../sources.js';
 
-/** A source directory, optionally collected under a sub-path (`{ dir: 'vendor/static', prefix: 'vendor' }`). */
-export type SourceSpec = string | { dir: string; prefix?: string };
+export type { NormalizedSource, SourceSpec };
 
 /** What collect reports while it runs (the CLI draws its progress bar from these). */
 export type CollectEvent =
@@ -39,14 +38,6 @@ export interface CollectOptions {
   onEvent?: (event: CollectEvent) => void;
 }
 
-export interface NormalizedSource {
-  readonly dir: string;
-  /** Destination sub-path with no leading or trailing slash; `''` for the root. */
-  readonly prefix: string;
-  /** As the user wrote it, for messages. */
-  readonly given: string;
-}
-
 export interface NormalizedOptions {
   readonly sources: readonly NormalizedSource[];
   readonly out: string;
@@ -71,16 +62,14 @@ export function normalizeOptions(options: CollectOptions): NormalizedOptions {
   if (typeof cwd !== 'string' || cwd === '') throw optionError('cwd', 'a directory path', cwd);
 
   if (!Array.isArray(options.sources) || options.sources.length === 0) throw optionError('sources', 'a non-empty array of directories', options.sources);
-  const sources = options.sources.map((spec, i) => normalizeSource(spec, i, cwd));
+  const sources = options.sources.map((spec, i) => normalizeSource(spec, `sources[${i}]`, cwd));
 
   if (typeof options.out !== 'string' || options.out === '') throw optionError('out', 'a directory path', options.out);
   const out = resolve(cwd, options.out);
 
   const prefix = normalizePrefix(options.prefix ?? '/static/');
 
-  const ignoreList = options.ignore ?? [];
-  if (!Array.isArray(ignoreList) || ignoreList.some((p) => typeof p !== 'string' || p === '')) throw optionError('ignore', 'an array of glob patterns', options.ignore);
-  const ignore = ignoreList.map((p) => compileGlob(p));
+  const ignore = compileIgnore(options.ignore);
 
   const encodings = normalizeEncodings(options.encodings);
 
@@ -88,7 +77,7 @@ export function normalizeOptions(options: CollectOptions): NormalizedOptions {
     sources: Object.freeze(sources),
     out,
     prefix,
-    ignore: Object.freeze(ignore),
+    ignore,
     keepOriginals: bool('keepOriginals', options.keepOriginals, true),
     encodings,
     strict: bool('strict', options.strict, true),
@@ -96,25 +85,6 @@ export function normalizeOptions(options: CollectOptions): NormalizedOptions {
     dryRun: bool('dryRun', options.dryRun, false),
     onEvent: fn('onEvent', options.onEvent),
   });
-}
-
-function normalizeSource(spec: SourceSpec, i: number, cwd: string): NormalizedSource {
-  const name = `sources[${i}]`;
-  let dir: unknown;
-  let prefix: unknown = '';
-  if (typeof spec === 'string') dir = spec;
-  else if (typeof spec === 'object' && spec !== null && !Array.isArray(spec)) {
-    dir = spec.dir;
-    prefix = spec.prefix ?? '';
-    for (const key of Object.keys(spec)) if (key !== 'dir' && key !== 'prefix') throw optionError(`${name}.${key}`, 'absent (a source takes "dir" and "prefix")', (spec as Record<string, unknown>)[key]);
-  } else throw optionError(name, 'a directory path or { dir, prefix }', spec);
-  if (typeof dir !== 'string' || dir === '') throw optionError(`${name}.dir`, 'a directory path', dir);
-  if (typeof prefix !== 'string') throw optionError(`${name}.prefix`, 'a relative path such as "vendor"', prefix);
-  const trimmed = prefix.replace(/^\/+|\/+$/g, '');
-  if (trimmed !== '' && trimmed.split('/').some((seg) => seg === '' || seg === '.' || seg === '..' || seg.includes('\\') || seg.includes('\0'))) {
-    throw optionError(`${name}.prefix`, 'a relative path without "." or ".." segments', prefix);
-  }
-  return Object.freeze({ dir: isAbsolute(dir) ? resolve(dir) : resolve(cwd, dir), prefix: trimmed, given: dir });
 }
 
 function normalizePrefix(prefix: unknown): string {

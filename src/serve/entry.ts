@@ -64,7 +64,11 @@ export interface EntryContext {
   readonly manifest: Manifest | undefined;
   /** Hashed names the manifest vouches for (the values of `paths`). */
   readonly hashedNames: ReadonlySet<string>;
+  /** When collect wrote the manifest: a file modified after it is not what the manifest describes. */
+  readonly manifestMtimeMs: number;
   readonly realRoot: string;
+  /** Development: every answer `no-cache`, nothing immutable. */
+  readonly dev: boolean;
 }
 
 const ALLOW = 'GET, HEAD, OPTIONS';
@@ -84,19 +88,42 @@ export function contentTypeFor(rel: string, options: NormalizedOptions): string 
 }
 
 /**
+ * Whether the manifest describes this file as it is on disk: listed with its size, and not
+ * modified after the manifest was written (a same-size edit keeps the size, not the mtime).
+ * Only then do its hash, integrity and hashed name stand for its bytes.
+ */
+export function trustsManifest(file: FoundFile, ctx: EntryContext): boolean {
+  const listed = ctx.manifest?.files[file.rel];
+  return listed !== undefined && listed.size === file.size && file.mtimeMs <= ctx.manifestMtimeMs;
+}
+
+/**
  * A hashed file of an earlier collect, carried over for pages still cached by browsers
  * and CDNs: the manifest lists it and its name carries its own content hash, so it can
  * never change under that name and is as immutable as the current ones.
  */
 function namedByContent(file: FoundFile, ctx: EntryContext): boolean {
-  const listed = ctx.manifest?.files[file.rel];
-  if (listed === undefined || listed.size !== file.size) return false;
+  if (!trustsManifest(file, ctx)) return false;
+  const hash = ctx.manifest!.files[file.rel].hash;
   const name = file.rel.slice(file.rel.lastIndexOf('/') + 1);
   const lastDot = name.lastIndexOf('.');
-  return lastDot > 0 && name.slice(0, lastDot).endsWith(`.${listed.hash.slice(0, 12)}`);
+  return lastDot > 0 && name.slice(0, lastDot).endsWith(`.${hash.slice(0, 12)}`);
 }
 
-function cacheControlFor(immutable: boolean, contentType: string, maxAge: number): string {
+/**
+ * Whether a precompressed sibling still describes its file: not older than it (collect
+ * gives both the same mtime; a file rewritten after its siblings were written has
+ * outdated siblings), of the size the manifest lists when it vouches for the file, and
+ * smaller than it (a variant that is not smaller is never worth sending).
+ */
+function describes(sib: FoundFile, coding: EncodingName, file: FoundFile, trusted: boolean, ctx: EntryContext): boolean {
+  if (sib.size >= file.size || sib.mtimeMs < file.mtimeMs) return false;
+  const listed = trusted ? ctx.manifest!.files[file.rel].encodings[coding] : undefined;
+  return listed === undefined || listed === sib.size;
+}
+
+function cacheControlFor(immutable: boolean, contentType: string, maxAge: number, dev: boolean): string {
+  if (dev) return HTML_CACHE_CONTROL;
   if (immutable) return IMMUTABLE_CACHE_CONTROL;
   if (contentType.startsWith('text/html')) return HTML_CACHE_CONTROL;
   return `public, max-age=${maxAge}`;
@@ -119,18 +146,18 @@ function validatorsOf(etagValue: string | undefined, lastModified: string | unde
 export function buildFileEntry(file: FoundFile, siblings: Readonly<Partial<Record<EncodingName, FoundFile>>> | undefined, tag: string, ctx: EntryContext): FileEntry {
   const { options } = ctx;
   const contentType = contentTypeFor(file.rel, options);
-  const immutable = ctx.hashedNames.has(file.rel) || namedByContent(file, ctx) || (options.immutable?.(file.rel) ?? false);
+  const trusted = trustsManifest(file, ctx);
+  const immutable = !ctx.dev && ((trusted && ctx.hashedNames.has(file.rel)) || namedByContent(file, ctx) || (options.immutable?.(file.rel) ?? false));
 
-  // A variant that is not smaller than the original is never worth sending.
   const served: Array<[EncodingName, FoundFile]> = [];
   for (const coding of options.encodings) {
     const sib = siblings?.[coding];
-    if (sib !== undefined && sib.size < file.size) served.push([coding, sib]);
+    if (sib !== undefined && describes(sib, coding, file, trusted, ctx)) served.push([coding, sib]);
   }
 
   const record: Record<string, HeaderValue> = {
     'content-type': contentType,
-    'cache-control': cacheControlFor(immutable, contentType, options.maxAge),
+    'cache-control': cacheControlFor(immutable, contentType, options.maxAge, ctx.dev),
   };
   if (options.cors) record['access-control-allow-origin'] = '*';
   record['x-content-type-options'] = 'nosniff';

@@ -1,16 +1,19 @@
-// staticOrigin(): index the root once, then answer each request with a Map lookup and a
-// write of prebuilt headers. Misses never touch the file system.
-import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+// staticOrigin(): the request path, one way — canonical key → index → decide → writer.
+// The index owns every entry and cached body; this module only asks it and writes what
+// `decide()` answers. Misses never touch the file system in production.
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { splitSuffix, unknownNameError } from '../manifest.js';
+import { splitSuffix } from '../manifest.js';
 import { createNegotiator } from './accept-encoding.js';
-import { buildIndex, materialize, reindexFile, type Index } from './build-index.js';
 import { toKey } from './canonical-path.js';
+import { createCollectedIndex } from './collected-index.js';
 import { decide, decideRedirect, type DecideContext } from './decide.js';
 import type { FileEntry, RedirectEntry } from './entry.js';
-import { normalizeOptions, type NextFunction, type StaticOriginMiddleware, type StaticOriginOptions } from './options.js';
-import { absolutePath, defaultWarn, statContained } from './scan.js';
+import { createLiveIndex } from './live-index.js';
+import { createLiveReload, type LiveReload } from './live-reload.js';
+import { normalizeOptions, type NextFunction, type NormalizedOptions, type StaticOriginMiddleware, type StaticOriginOptions } from './options.js';
+import { defaultWarn, type Warn } from './scan.js';
+import type { Entry, StaticIndex } from './static-index.js';
 import { writeFromDisk, writeNow, type DiskProblem } from './writer.js';
 
 /** Beyond this many ranges in one request, the whole file is sent (200). */
@@ -28,18 +31,25 @@ function notFoundError(): HttpError {
   return Object.assign(new Error('Not Found'), { status: 404, statusCode: 404, expose: true });
 }
 
+const warnReference: Warn = (message) => process.emitWarning(message, { code: 'STATIC_ORIGIN_REFERENCE' });
+
+function createIndex(options: NormalizedOptions): StaticIndex {
+  return options.dev ? createLiveIndex(options, defaultWarn, warnReference) : createCollectedIndex(options, defaultWarn);
+}
+
 /** The live index behind a middleware, for the tests that check what it holds. Not exported from the package. */
-const indexes = new WeakMap<StaticOriginMiddleware, () => Index | undefined>();
-export function indexOf(middleware: StaticOriginMiddleware): Index | undefined {
+const indexes = new WeakMap<StaticOriginMiddleware, () => StaticIndex | undefined>();
+export function indexOf(middleware: StaticOriginMiddleware): StaticIndex | undefined {
   return indexes.get(middleware)?.();
 }
 
 export function staticOrigin(input: StaticOriginOptions): StaticOriginMiddleware {
   const options = normalizeOptions(input);
-  let index: Index | undefined = buildIndex(options, defaultWarn);
+  let index: StaticIndex | undefined = createIndex(options);
   const dctx: DecideContext = { negotiate: createNegotiator(options.encodings), maxRanges: MAX_RANGES, boundary: randomBytes(12).toString('hex') };
-  const urls = new Map<string, string>();
-  const integrities = new Map<string, string>();
+  const liveReload: LiveReload | undefined = options.liveReload
+    ? createLiveReload({ sources: options.sources.map(({ dir, prefix }) => ({ dir, prefix })), mount: options.mount })
+    : undefined;
 
   /** A miss: `next()` (or `next(404)`), or for `handle()` false (or a 404 answer). */
   function miss(res: ServerResponse, next: NextFunction | undefined): boolean {
@@ -64,7 +74,7 @@ export function staticOrigin(input: StaticOriginOptions): StaticOriginMiddleware
     }
   }
 
-  function respond(req: IncomingMessage, res: ServerResponse, current: Index, entry: FileEntry, next: NextFunction | undefined, attempt: number): void {
+  function respond(req: IncomingMessage, res: ServerResponse, current: StaticIndex, entry: FileEntry, next: NextFunction | undefined, attempt: number): void {
     const decision = decide(req, entry, dctx);
     const body = decision.body;
     if (body === null || req.method === 'HEAD') {
@@ -82,10 +92,13 @@ export function staticOrigin(input: StaticOriginOptions): StaticOriginMiddleware
         res.end();
         return;
       }
-      // Changed or vanished since the index was built: rebuild this entry and decide again.
-      const fresh = attempt < MAX_REINDEX ? reindexFile(current, entry) : undefined;
-      if (fresh === undefined) lateMiss(res, next);
-      else respond(req, res, current, fresh, next, attempt + 1);
+      // Not the file the index describes any more: the index rebuilds this entry, and we decide again.
+      if (attempt >= MAX_REINDEX) return lateMiss(res, next);
+      current.reindex(entry).then((fresh) => {
+        if (res.destroyed) return;
+        if (fresh === undefined) lateMiss(res, next);
+        else respond(req, res, current, fresh, next, attempt + 1);
+      });
     });
   }
 
@@ -98,13 +111,26 @@ export function staticOrigin(input: StaticOriginOptions): StaticOriginMiddleware
     return true;
   }
 
+  function answer(req: IncomingMessage, res: ServerResponse, current: StaticIndex, entry: Entry, next: NextFunction | undefined): boolean {
+    if (entry.kind === 'redirect') return redirect(req, res, entry, next);
+    respond(req, res, current, entry, next, 0);
+    return true;
+  }
+
   function serve(req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined): boolean {
     const current = index;
-    const key = current === undefined ? null : toKey(req.url as string, options.mount);
-    const entry = key === null ? undefined : current!.entries.get(key);
-    if (entry === undefined) return miss(res, next);
-    if (entry.kind === 'redirect') return redirect(req, res, entry, next);
-    respond(req, res, current!, entry.kind === 'pending' ? materialize(current!, entry) : entry, next, 0);
+    if (current === undefined) return miss(res, next);
+    if (liveReload !== undefined && liveReload.handle(req, res)) return true;
+    const key = toKey(req.url as string, options.mount);
+    const found = key === null ? undefined : current.lookup(key);
+    if (found === undefined) return miss(res, next);
+    if (!(found instanceof Promise)) return answer(req, res, current, found, next);
+    // Development: the file changed since it was last read; the index reads it first.
+    found.then((entry) => {
+      if (res.destroyed) return;
+      if (entry === undefined) lateMiss(res, next);
+      else if (!answer(req, res, current, entry, next) && next === undefined) lateMiss(res, next);
+    });
     return true;
   }
 
@@ -112,55 +138,24 @@ export function staticOrigin(input: StaticOriginOptions): StaticOriginMiddleware
     serve(req, res, next);
   } as StaticOriginMiddleware;
 
-  function liveIndex(): Index {
+  function liveIndex(): StaticIndex {
     if (index === undefined) throw new Error('static-origin: this middleware was closed');
     return index;
   }
 
-  /** The relative path `name` stands for, or a thrown error naming the closest known names. */
-  function resolveName(name: string): [rel: string, suffix: string, hashed: boolean] {
-    const idx = liveIndex();
-    const [path, suffix] = splitSuffix(name);
-    const clean = path.replace(/^\/+/, '');
-    const hashed = idx.manifest?.paths[clean];
-    if (hashed !== undefined) return [hashed, suffix, true];
-    const kind = idx.entries.get(`/${clean}`)?.kind;
-    if (kind === 'file' || kind === 'pending') return [clean, suffix, false];
-    const known = new Set<string>(idx.manifest ? Object.keys(idx.manifest.paths) : []);
-    for (const entry of idx.entries.values()) {
-      if (entry.kind === 'file') known.add(entry.rel);
-      else if (entry.kind === 'pending') known.add(entry.file.rel);
-    }
-    throw unknownNameError(clean, known);
+  function checkName(name: unknown, fn: string): string {
+    if (typeof name !== 'string') throw new TypeError(`static-origin: ${fn}(name) takes a string`);
+    return name;
   }
 
   middleware.url = (name: string): string => {
-    let url = urls.get(name);
-    if (url === undefined) {
-      if (typeof name !== 'string') throw new TypeError('static-origin: url(name) takes a string');
-      const [rel, suffix] = resolveName(name);
-      url = options.baseUrl + rel.split('/').map(encodeURIComponent).join('/') + suffix;
-      urls.set(name, url);
-    }
-    return url;
+    const [path, suffix] = splitSuffix(checkName(name, 'url'));
+    return options.baseUrl + liveIndex().urlPath(path.replace(/^\/+/, '')) + suffix;
   };
 
   middleware.integrity = (name: string): string => {
-    let value = integrities.get(name);
-    if (value === undefined) {
-      if (typeof name !== 'string') throw new TypeError('static-origin: integrity(name) takes a string');
-      const [rel] = resolveName(name);
-      const idx = liveIndex();
-      value = idx.manifest?.files[rel]?.integrity;
-      if (value === undefined) {
-        // Read through the same containment check as a re-index: never a file outside the root.
-        const found = statContained(idx.realRoot, rel);
-        if (found === undefined) throw unknownNameError(rel, []);
-        value = `sha384-${createHash('sha384').update(readFileSync(absolutePath(idx.realRoot, found.file))).digest('base64')}`;
-      }
-      integrities.set(name, value);
-    }
-    return value;
+    const [path] = splitSuffix(checkName(name, 'integrity'));
+    return liveIndex().integrity(path.replace(/^\/+/, ''));
   };
 
   // Connect treats any function with a `handle` member as a sub-app and calls
@@ -169,17 +164,15 @@ export function staticOrigin(input: StaticOriginOptions): StaticOriginMiddleware
 
   middleware.refresh = (): void => {
     // Build first, swap after: a failed rescan leaves the current index serving.
-    const fresh = buildIndex(options, defaultWarn);
-    index = fresh;
-    urls.clear();
-    integrities.clear();
+    index = createIndex(options);
   };
 
   middleware.close = (): void => {
     index = undefined;
-    urls.clear();
-    integrities.clear();
+    liveReload?.close();
   };
+
+  middleware.liveReloadTag = (): string => liveReload?.tag() ?? '';
 
   indexes.set(middleware, () => index);
   return middleware;

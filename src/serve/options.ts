@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StaticOriginError, optionError } from '../errors.js';
 import { ENCODING_NAMES, type EncodingName } from '../manifest.js';
-import type { SourceSpec } from '../collect/index.js';
+import { compileIgnore, normalizeSource, type NormalizedSource, type SourceSpec } from '../sources.js';
 
 export interface MemoryCacheOptions {
   /** Total bytes of file bodies kept in memory. Default 64 MiB. */
@@ -28,7 +28,8 @@ export interface StaticFileInfo {
 export type HeadersHook = (headers: Record<string, string | number | string[] | undefined>, file: StaticFileInfo) => void;
 
 export interface StaticOriginOptions {
-  root: string;
+  /** The collected root; in development mode, optional when `sources` are given. */
+  root?: string;
   prefix?: string;
   baseUrl?: string;
   maxAge?: number;
@@ -41,6 +42,10 @@ export interface StaticOriginOptions {
   fallthrough?: boolean;
   sources?: readonly SourceSpec[];
   dev?: boolean;
+  /** Development only: an event stream and a client script that restyle or reload the page when a file changes. */
+  liveReload?: boolean;
+  /** Development with `sources` only: glob patterns to ignore, as collect's `ignore`. */
+  ignore?: string[];
   memoryCache?: MemoryCacheOptions | false;
 }
 
@@ -59,12 +64,15 @@ export interface StaticOriginMiddleware {
   handle(req: IncomingMessage, res: ServerResponse, next?: NextFunction): boolean;
   /** Rescans `root` and swaps the index in one step. */
   refresh(): void;
-  /** Drops the index and cached bodies; later requests fall through. */
+  /** Drops the index and cached bodies, and stops live reload; later requests fall through. */
   close(): void;
+  /** The `<script>` tag that turns on live reload in a page; `''` unless `dev` and `liveReload` are on. */
+  liveReloadTag(): string;
 }
 
 export interface NormalizedOptions {
-  readonly root: string;
+  /** Undefined only in development mode with `sources`. */
+  readonly root: string | undefined;
   readonly prefix: string;
   /** `prefix` without its trailing slash: what `toKey` strips. */
   readonly mount: string;
@@ -78,9 +86,16 @@ export interface NormalizedOptions {
   readonly mimeTypes: Readonly<Record<string, string>>;
   readonly fallthrough: boolean;
   readonly memoryCache: { readonly maxBytes: number; readonly maxFileBytes: number };
+  readonly dev: boolean;
+  /** Development: what to serve live, in order (the root alone when no `sources` are given). Relative dirs resolve against the working directory. */
+  readonly sources: readonly NormalizedSource[];
+  /** Development serves `sources` (collect's rules) rather than a root (the scan's rules). */
+  readonly fromSources: boolean;
+  readonly ignore: readonly RegExp[];
+  readonly liveReload: boolean;
 }
 
-const KNOWN = new Set(['root', 'prefix', 'baseUrl', 'maxAge', 'immutable', 'index', 'encodings', 'cors', 'headers', 'mimeTypes', 'fallthrough', 'sources', 'dev', 'memoryCache']);
+const KNOWN = new Set(['root', 'prefix', 'baseUrl', 'maxAge', 'immutable', 'index', 'encodings', 'cors', 'headers', 'mimeTypes', 'fallthrough', 'sources', 'dev', 'liveReload', 'ignore', 'memoryCache']);
 const MiB = 1024 * 1024;
 
 export function normalizeOptions(input: unknown): NormalizedOptions {
@@ -91,11 +106,14 @@ export function normalizeOptions(input: unknown): NormalizedOptions {
   for (const key of Object.keys(o)) {
     if (!KNOWN.has(key)) throw optionError(key, `one of the known options (${[...KNOWN].join(', ')})`, key);
   }
-  if (typeof o.root !== 'string' || o.root === '') throw optionError('root', 'a non-empty directory path', o.root);
-  if (o.dev !== undefined && typeof o.dev !== 'boolean') throw optionError('dev', 'a boolean', o.dev);
-  if (o.dev === true || o.sources !== undefined) {
-    throw new StaticOriginError('ERR_STATIC_ORIGIN_INVALID_OPTION', 'static-origin: "dev" and "sources" (development mode) are not available in this version; run `static-origin collect` and serve the collected root');
+  // `sources`, `ignore` and `liveReload` are read only in development mode, so one options
+  // object can say `dev: process.env.NODE_ENV !== 'production'`; they are validated always.
+  const dev = optionalBoolean('dev', o.dev, false);
+  const sources = normalizeSources(o.sources);
+  if (!(dev && sources.length > 0) || o.root !== undefined) {
+    if (typeof o.root !== 'string' || o.root === '') throw optionError('root', dev ? 'a non-empty directory path (or give "sources")' : 'a non-empty directory path', o.root);
   }
+  const devSources = dev && sources.length > 0 ? sources : Object.freeze([Object.freeze({ dir: o.root as string, prefix: '', given: o.root as string })]);
   const prefix = normalizePrefix(o.prefix);
   const baseUrl = o.baseUrl === undefined ? prefix : normalizeBaseUrl(o.baseUrl);
   const maxAge = o.maxAge === undefined ? 60 : o.maxAge;
@@ -103,7 +121,7 @@ export function normalizeOptions(input: unknown): NormalizedOptions {
     throw optionError('maxAge', 'a whole number of seconds from 0 to 315360000', o.maxAge);
   }
   return Object.freeze({
-    root: o.root,
+    root: o.root as string | undefined,
     prefix,
     mount: prefix.slice(0, -1),
     baseUrl,
@@ -116,7 +134,18 @@ export function normalizeOptions(input: unknown): NormalizedOptions {
     mimeTypes: normalizeMimeTypes(o.mimeTypes),
     fallthrough: optionalBoolean('fallthrough', o.fallthrough, true),
     memoryCache: normalizeMemoryCache(o.memoryCache),
+    dev,
+    sources: devSources,
+    fromSources: dev && sources.length > 0,
+    ignore: compileIgnore(o.ignore),
+    liveReload: optionalBoolean('liveReload', o.liveReload, false) && dev,
   });
+}
+
+function normalizeSources(value: unknown): readonly NormalizedSource[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.length === 0) throw optionError('sources', 'a non-empty array of directories (as collect takes them)', value);
+  return Object.freeze(value.map((spec, i) => normalizeSource(spec as SourceSpec, `sources[${i}]`, process.cwd())));
 }
 
 function normalizePrefix(value: unknown): string {

@@ -2,7 +2,7 @@
 // body is cached, else from the file (checked against the index on open).
 import { close, fstat, open, read } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import { reserve, release, type BodyCache } from './body-cache.js';
+import { keep, reserve, release, type BodyCache } from './body-cache.js';
 import type { Body, Decision } from './decide.js';
 import type { Variant } from './entry.js';
 
@@ -82,16 +82,14 @@ export function writeFromDisk(res: ServerResponse, decision: Decision, variant: 
         file.close();
         return stale(statErr ? problemOf(statErr) : 'changed');
       }
-      if (variant.size <= cache.maxFileBytes && reserve(cache, variant.size)) {
+      if (reserve(cache, variant.size)) {
         readWhole(file, variant.size, (problem, bytes) => {
           file.close();
           if (problem !== undefined) {
             release(cache, variant.size);
             return stale(problem);
           }
-          // Kept only by a variant still in the index and still without one; else given back.
-          if (variant.body === undefined && !variant.retired) variant.body = bytes;
-          else release(cache, variant.size);
+          keep(cache, variant, bytes);
           if (!res.destroyed) writeNow(res, decision, bytes);
         });
         return;

@@ -1,0 +1,242 @@
+// The production index: the collected root walked once at startup, key (path after the
+// prefix) → entry. The only owner of its entries: it builds them (lazily), rebuilds one
+// whose file changed, and drops what leaves, giving cached bodies back to the budget.
+//
+// A large root is indexed compactly: at startup each file gets its stats and its
+// content-derived tag; its header lists and prebuilt answers are built once, on its first
+// request (or at startup when a `headers` hook is given, so the hook runs at scan time and
+// its errors surface at construction).
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { StaticOriginError } from '../errors.js';
+import { ENCODING_NAMES, ENCODING_SUFFIX, MANIFEST_NAME, readManifest, unknownNameError, type EncodingName } from '../manifest.js';
+import { createBodyCache, retire } from './body-cache.js';
+import { tagOfBytes, tagOfFile } from './content-tag.js';
+import { buildFileEntry, buildRedirectEntry, trustsManifest, type EntryContext, type FileEntry } from './entry.js';
+import type { NormalizedOptions } from './options.js';
+import { absolutePath, defaultWarn, plainSiblings, resolveRoot, scanRoot, statContained, statSibling, type FoundFile, type Warn } from './scan.js';
+import type { Entry, StaticIndex } from './static-index.js';
+
+type Siblings = Readonly<Partial<Record<EncodingName, FoundFile>>>;
+
+/** A file indexed at startup whose answers are built on first use. */
+interface PendingFile {
+  readonly kind: 'pending';
+  readonly file: FoundFile;
+  /** The tag body, hashed at startup; undefined when the manifest's hash gives it. */
+  readonly tag: string | undefined;
+}
+
+type Slot = Entry | PendingFile;
+
+function variantBase(rel: string): string | undefined {
+  for (const coding of ENCODING_NAMES) {
+    const suffix = ENCODING_SUFFIX[coding];
+    if (rel.length > suffix.length && rel.endsWith(suffix)) return rel.slice(0, -suffix.length);
+  }
+  return undefined;
+}
+
+/** The manifest's hash when it vouches for the file as it is; undefined when the bytes must be hashed. */
+function manifestTag(file: FoundFile, ctx: EntryContext): string | undefined {
+  return trustsManifest(file, ctx) ? ctx.manifest!.files[file.rel].hash.slice(0, 32) : undefined;
+}
+
+/** At startup only: the content tag, from the manifest or from the bytes. */
+function startupTag(file: FoundFile, ctx: EntryContext): string {
+  const listed = manifestTag(file, ctx);
+  if (listed !== undefined) return listed;
+  const abs = absolutePath(ctx.realRoot, file);
+  try {
+    return tagOfBytes(readFileSync(abs));
+  } catch (err) {
+    throw new StaticOriginError('ERR_STATIC_ORIGIN_UNREADABLE', `static-origin: cannot read ${abs}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Index-file keys: `dir/index.html` also answers `dir/`, and `dir` redirects to `dir/`. */
+export function indexKeys(rel: string, index: string | false): [dirKey: string, redirectKey: string] | undefined {
+  if (index === false) return undefined;
+  if (rel === index) return ['/', ''];
+  if (!rel.endsWith(`/${index}`)) return undefined;
+  const dir = rel.slice(0, -index.length - 1);
+  return [`/${dir}/`, `/${dir}`];
+}
+
+export function createCollectedIndex(options: NormalizedOptions, warn: Warn = defaultWarn): StaticIndex {
+  const realRoot = resolveRoot(options.root!);
+  const manifest = readManifest(realRoot);
+  const ctx: EntryContext = {
+    options,
+    manifest,
+    hashedNames: new Set(manifest ? Object.values(manifest.paths) : []),
+    manifestMtimeMs: manifest ? statSync(join(realRoot, MANIFEST_NAME)).mtimeMs : 0,
+    realRoot,
+    dev: false,
+  };
+  const cache = createBodyCache(options.memoryCache);
+  const found = scanRoot(realRoot, warn);
+  // Plain siblings come as bits on their file; a symlinked one is a found file of its own.
+  const byRel = new Map<string, FoundFile>();
+  for (const file of found) byRel.set(file.rel, file);
+  const linkedSiblings = found.some((file) => {
+    const base = variantBase(file.rel);
+    return base !== undefined && byRel.has(base);
+  });
+  const linked = linkedSiblings ? byRel : undefined;
+
+  const entries = new Map<string, Slot>();
+  const redirect = options.index === false ? undefined : buildRedirectEntry(options);
+  const eager = options.headers !== undefined;
+  for (const file of found) {
+    if (file.rel === MANIFEST_NAME) continue;
+    // `X.br` is a variant of `X` when `X` exists, never a URL of its own.
+    if (linkedSiblings) {
+      const base = variantBase(file.rel);
+      if (base !== undefined && byRel.has(base)) continue;
+    }
+    // Files the manifest vouches for take their tag on first use; others are hashed now.
+    const entry: FileEntry | PendingFile = eager
+      ? buildFileEntry(file, statSiblings(siblingsOf(file)), startupTag(file, ctx), ctx)
+      : { kind: 'pending', file, tag: manifestTag(file, ctx) === undefined ? startupTag(file, ctx) : undefined };
+    entries.set(`/${file.rel}`, entry);
+    const keys = indexKeys(file.rel, options.index);
+    if (keys === undefined || redirect === undefined) continue;
+    entries.set(keys[0], entry);
+    if (!entries.has(keys[1])) entries.set(keys[1], redirect);
+  }
+
+  /** A file's siblings: the plain ones the scan recorded as bits, and the others (symlinks) found on their own. */
+  function siblingsOf(file: FoundFile): Siblings | undefined {
+    let siblings: Partial<Record<EncodingName, FoundFile>> | undefined;
+    for (const [coding, sib] of plainSiblings(file)) (siblings ??= {})[coding] = sib;
+    if (linked !== undefined) {
+      for (const coding of ENCODING_NAMES) {
+        const sib = linked.get(file.rel + ENCODING_SUFFIX[coding]);
+        if (sib !== undefined) (siblings ??= {})[coding] = sib;
+      }
+    }
+    return siblings;
+  }
+
+  function statSiblings(siblings: Siblings | undefined): Siblings | undefined {
+    if (siblings === undefined) return undefined;
+    const out: Partial<Record<EncodingName, FoundFile>> = {};
+    for (const coding of ENCODING_NAMES) {
+      const sib = siblings[coding];
+      const stated = sib === undefined ? undefined : statSibling(realRoot, sib, warn);
+      if (stated !== undefined) out[coding] = stated;
+    }
+    return out;
+  }
+
+  /** Puts `next` wherever `old` stood (a file's own key and its directory key), or removes it. */
+  function replace(rel: string, old: Slot, next: FileEntry | undefined): void {
+    const keys = indexKeys(rel, options.index);
+    for (const key of [`/${rel}`, ...(keys ? [keys[0]] : [])]) {
+      if (entries.get(key) !== old) continue;
+      if (next === undefined) entries.delete(key);
+      else entries.set(key, next);
+    }
+  }
+
+  /** Builds a pending file's answers (once: both of its keys then hold the built entry). */
+  function materialize(pending: PendingFile): FileEntry {
+    const built = buildFileEntry(pending.file, statSiblings(siblingsOf(pending.file)), pending.tag ?? manifestTag(pending.file, ctx)!, ctx);
+    replace(pending.file.rel, pending, built);
+    return built;
+  }
+
+  /** One path rebuilt the way the scan would have: stats, siblings, and a tag hashed off the event loop. */
+  async function rebuild(rel: string): Promise<FileEntry | undefined> {
+    const file = statContained(realRoot, rel)?.file;
+    if (file === undefined) return undefined;
+    let siblings: Partial<Record<EncodingName, FoundFile>> | undefined;
+    for (const coding of ENCODING_NAMES) {
+      const sib = statContained(realRoot, rel + ENCODING_SUFFIX[coding])?.file;
+      if (sib !== undefined) (siblings ??= {})[coding] = sib;
+    }
+    let tag = manifestTag(file, ctx);
+    if (tag === undefined) {
+      const hashed = await tagOfFile(absolutePath(realRoot, file));
+      // Changed while it was read: the next request finds it again.
+      if (hashed.size !== file.size) return undefined;
+      tag = hashed.tag;
+    }
+    return buildFileEntry(file, siblings, tag, ctx);
+  }
+
+  const reindexing = new Map<FileEntry, Promise<FileEntry | undefined>>();
+
+  async function reindexNow(old: FileEntry): Promise<FileEntry | undefined> {
+    const fresh = await rebuild(old.rel).catch(() => undefined);
+    const current = entries.get(`/${old.rel}`);
+    if (current !== old) {
+      // Re-indexed meanwhile (or the key went away): what is there now wins.
+      if (current?.kind === 'pending') return materialize(current);
+      return current?.kind === 'file' ? current : undefined;
+    }
+    replace(old.rel, old, fresh);
+    retire(cache, old.identity);
+    for (const variant of Object.values(old.variants)) retire(cache, variant);
+    return fresh;
+  }
+
+  const urlPaths = new Map<string, string>();
+  const integrities = new Map<string, string>();
+
+  /** The relative path `name` stands for: the manifest's hashed name, or the name when the index holds it. */
+  function resolveName(name: string): string {
+    const hashed = manifest?.paths[name];
+    if (hashed !== undefined) return hashed;
+    const kind = entries.get(`/${name}`)?.kind;
+    if (kind === 'file' || kind === 'pending') return name;
+    const known = new Set<string>(manifest ? Object.keys(manifest.paths) : []);
+    for (const slot of entries.values()) {
+      if (slot.kind === 'file') known.add(slot.rel);
+      else if (slot.kind === 'pending') known.add(slot.file.rel);
+    }
+    throw unknownNameError(name, known);
+  }
+
+  return {
+    cache,
+    lookup(key: string): Entry | undefined {
+      const slot = entries.get(key);
+      return slot?.kind === 'pending' ? materialize(slot) : slot;
+    },
+    reindex(old: FileEntry): Promise<FileEntry | undefined> {
+      let running = reindexing.get(old);
+      if (running === undefined) {
+        running = reindexNow(old).finally(() => reindexing.delete(old));
+        reindexing.set(old, running);
+      }
+      return running;
+    },
+    // Memoised by name without its query (misses throw and are not kept), so the maps hold
+    // at most one string per file of the index.
+    urlPath(name: string): string {
+      let path = urlPaths.get(name);
+      if (path === undefined) {
+        path = resolveName(name).split('/').map(encodeURIComponent).join('/');
+        urlPaths.set(name, path);
+      }
+      return path;
+    },
+    integrity(name: string): string {
+      let value = integrities.get(name);
+      if (value === undefined) {
+        const rel = resolveName(name);
+        const found = statContained(realRoot, rel);
+        if (found === undefined) throw unknownNameError(rel, []);
+        value = trustsManifest(found.file, ctx)
+          ? manifest!.files[rel].integrity
+          // Read through the same containment check as a re-index: never a file outside the root.
+          : `sha384-${createHash('sha384').update(readFileSync(absolutePath(realRoot, found.file))).digest('base64')}`;
+        integrities.set(name, value);
+      }
+      return value;
+    },
+  };
+}
