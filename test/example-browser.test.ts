@@ -1,18 +1,24 @@
 // The example app in a real browser: Debian's Chromium, driven by playwright-core.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { it } from 'node:test';
+import { it, type TestContext } from 'node:test';
 import { chromium } from 'playwright-core';
 import { tempDir } from './fixtures/collect/helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const START = resolve(import.meta.dirname, '../examples/myapp/start.js');
 
-/** Starts the example on an ephemeral port with its static root in a temp dir; resolves to its base URL. */
-async function startExample(root: string): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, [START], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1', STATIC_ROOT: root }, stdio: ['ignore', 'pipe', 'pipe'] });
+const SOURCES = resolve(import.meta.dirname, '../examples/myapp/myapp/static');
+const LAUNCH = {
+  executablePath: CHROMIUM,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+};
+
+/** Starts the example on an ephemeral port with its static root (or, with --dev, its sources) in a temp dir; resolves to its base URL. */
+async function startExample(env: Record<string, string>, args: string[] = []): Promise<{ child: ChildProcess; base: string }> {
+  const child = spawn(process.execPath, [START, ...args], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const base = await new Promise<string>((res, rej) => {
     const timer = setTimeout(() => rej(new Error(`the example did not start: ${output}`)), 20_000);
@@ -31,27 +37,33 @@ async function startExample(root: string): Promise<{ child: ChildProcess; base: 
   return { child, base };
 }
 
-it('example app: stylesheet, image, font and JS module load in Chromium, SRI passes, nothing fails', { timeout: 90_000 }, async (t) => {
+/**
+ * Starts the example and opens its page in Chromium (both closed after the test): what
+ * failed, what the console said in red, and every response by path. The live-reload
+ * stream, cut when the page reloads, is not a failure.
+ */
+async function openExample(t: TestContext, env: Record<string, string>, args: string[] = []) {
   assert.ok(existsSync(CHROMIUM), `Chromium is missing at ${CHROMIUM}; .ci/run installs it (apt-get install chromium)`);
-  const root = join(tempDir(t, 'example'), 'staticfiles');
-  const { child, base } = await startExample(root);
+  const { child, base } = await startExample(env, args);
   t.after(() => child.kill('SIGTERM'));
-
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await chromium.launch(LAUNCH);
   t.after(() => browser.close());
   const page = await browser.newPage();
   const failed: string[] = [];
   const consoleErrors: string[] = [];
   const loaded = new Map<string, { status: number; encoding: string | undefined }>();
-  page.on('requestfailed', (req) => failed.push(`${req.url()} ${req.failure()?.errorText}`));
+  page.on('requestfailed', (req) => { if (!req.url().includes('/.static-origin/')) failed.push(`${req.url()} ${req.failure()?.errorText}`); });
   page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(msg.text()); });
   page.on('response', (res) => {
     loaded.set(new URL(res.url()).pathname, { status: res.status(), encoding: res.headers()['content-encoding'] });
     if (res.status() >= 400) failed.push(`${res.url()} ${res.status()}`);
   });
+  return { page, base, failed, consoleErrors, loaded };
+}
+
+it('example app: stylesheet, image, font and JS module load in Chromium, SRI passes, nothing fails', { timeout: 90_000 }, async (t) => {
+  const root = join(tempDir(t, 'example'), 'staticfiles');
+  const { page, base, failed, consoleErrors, loaded } = await openExample(t, { STATIC_ROOT: root });
 
   await page.goto(base + '/', { waitUntil: 'load' });
   await page.waitForFunction(() => document.body.dataset.js === 'ran', null, { timeout: 10_000 });
@@ -89,6 +101,38 @@ it('example app: stylesheet, image, font and JS module load in Chromium, SRI pas
   }
   const cssPath = paths.find((p) => p.includes('style.'))!;
   assert.equal(loaded.get(cssPath)!.encoding, 'br', 'Chromium got the brotli variant');
+  assert.deepEqual(failed, []);
+  assert.deepEqual(consoleErrors, []);
+});
+
+it('example app in development mode (npm run dev): a stylesheet edit restyles the page in place, a module edit reloads it', { timeout: 90_000 }, async (t) => {
+  const sources = join(tempDir(t, 'example-dev'), 'static');
+  cpSync(SOURCES, sources, { recursive: true });
+  const { page, base, failed, consoleErrors } = await openExample(t, { STATIC_SOURCES: sources }, ['--dev']);
+
+  await page.goto(base + '/', { waitUntil: 'load' });
+  await page.waitForFunction(() => document.body.dataset.js === 'ran', null, { timeout: 10_000 });
+  await page.waitForFunction(() => (window as unknown as { __staticOriginLiveReload?: { connected: boolean } }).__staticOriginLiveReload?.connected === true, null, { timeout: 10_000 });
+  const first = await page.evaluate(() => ({
+    color: getComputedStyle(document.body).color,
+    css: document.querySelector('link[rel=stylesheet]')!.getAttribute('href'),
+  }));
+  assert.equal(first.color, 'rgb(17, 34, 51)');
+  assert.equal(first.css, '/static/myapp/style.css', 'unhashed names in development');
+
+  // A stylesheet edit: the colour changes with no reload (the marker survives).
+  await page.evaluate(() => { (window as unknown as { __marker: number }).__marker = 1; });
+  const cssFile = join(sources, 'myapp/style.css');
+  writeFileSync(cssFile, readFileSync(cssFile, 'utf8').replace('color: rgb(17, 34, 51)', 'color: rgb(200, 0, 0)'));
+  await page.waitForFunction(() => getComputedStyle(document.body).color === 'rgb(200, 0, 0)', null, { timeout: 10_000 });
+  assert.equal(await page.evaluate(() => (window as unknown as { __marker?: number }).__marker), 1, 'restyled without a reload');
+
+  // A module edit: the page reloads and runs the new code.
+  const greetFile = join(sources, 'myapp/js/greet.js');
+  writeFileSync(greetFile, readFileSync(greetFile, 'utf8').replace('loaded as a hashed ES module', 'edited live'));
+  await page.waitForFunction(() => document.getElementById('greeting')?.textContent === 'Hello from myapp, edited live.', null, { timeout: 10_000 });
+  assert.equal(await page.evaluate(() => (window as unknown as { __marker?: number }).__marker), undefined, 'the page reloaded');
+  assert.equal(await page.evaluate(() => getComputedStyle(document.body).color), 'rgb(200, 0, 0)', 'the edited stylesheet after the reload');
   assert.deepEqual(failed, []);
   assert.deepEqual(consoleErrors, []);
 });

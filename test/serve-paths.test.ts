@@ -65,8 +65,8 @@ describe(`path rules (raw client, ${mode})`, () => {
       assert.equal((await raw(srv.port, '/static/link-out.txt')).status, 418);
       assert.equal((await raw(srv.port, '/static/dir-out/secret.txt')).status, 418);
       await new Promise((r) => setImmediate(r));
-      assert.match(warnings.join('\n'), /refused link-out\.txt: its real path .* is outside/);
-      assert.match(warnings.join('\n'), /refused dir-out\/secret\.txt: its real path .* is outside/);
+      assert.match(warnings.join('\n'), /refused link-out\.txt: its real path is outside/);
+      assert.match(warnings.join('\n'), /refused dir-out\/secret\.txt: its real path is outside/);
     });
   } else it('skips escaping, dangling and looping symlinks with a warning, and starts anyway', () => {
     const text = warnings.join('\n');

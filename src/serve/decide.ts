@@ -2,20 +2,11 @@
 // answer. Most answers are prebuilt on the entry; only ranges build anything per request.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Coding } from './accept-encoding.js';
-import type { FileEntry, RedirectEntry, Variant } from './entry.js';
+import type { Decision, FileEntry, RedirectEntry, Variant } from './entry.js';
 import { evaluatePreconditions, ifRangeAllows } from './preconditions.js';
-import { contentRange, multipartLayout, parseRange, type MultipartLayout, type RangeResult } from './range.js';
+import { contentRange, multipartLayout, parseRange, type RangeResult } from './range.js';
 
-export type Body =
-  | { readonly kind: 'whole'; readonly variant: Variant }
-  | { readonly kind: 'slice'; readonly variant: Variant; readonly start: number; readonly end: number }
-  | { readonly kind: 'multipart'; readonly variant: Variant; readonly layout: MultipartLayout };
-
-export interface Decision {
-  readonly status: number;
-  readonly headers: readonly string[];
-  readonly body: Body | null;
-}
+export type { Body, Decision } from './entry.js';
 
 export interface RequestView {
   readonly method?: string | undefined;

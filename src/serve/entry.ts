@@ -4,7 +4,7 @@ import { extname } from 'node:path';
 import mime from 'mime-types';
 import { ENCODING_TAG, type EncodingName, type Manifest } from '../manifest.js';
 import type { Coding } from './accept-encoding.js';
-import type { Decision } from './decide.js';
+import type { MultipartLayout } from './range.js';
 import {
   HTML_CACHE_CONTROL, IMMUTABLE_CACHE_CONTROL, fullHeaders, headerValue, notModifiedHeaders, pickHeaders,
   toHeaderMap, withoutHeaders, type HeaderValue,
@@ -12,6 +12,17 @@ import {
 import type { NormalizedOptions, StaticFileInfo } from './options.js';
 import type { Validators } from './preconditions.js';
 import { absolutePath, type FoundFile } from './scan.js';
+
+export type Body =
+  | { readonly kind: 'whole'; readonly variant: Variant }
+  | { readonly kind: 'slice'; readonly variant: Variant; readonly start: number; readonly end: number }
+  | { readonly kind: 'multipart'; readonly variant: Variant; readonly layout: MultipartLayout };
+
+export interface Decision {
+  readonly status: number;
+  readonly headers: readonly string[];
+  readonly body: Body | null;
+}
 
 export interface Variant {
   readonly coding: Coding;

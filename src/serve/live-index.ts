@@ -15,7 +15,7 @@ import { tagOfBytes, tagOfFile } from './content-tag.js';
 import { missingReferences } from './dev-references.js';
 import { buildFileEntry, buildRedirectEntry, type EntryContext, type FileEntry } from './entry.js';
 import type { NormalizedOptions } from './options.js';
-import { insideRoot, type FoundFile, type Warn } from './scan.js';
+import { resolveContained, type FoundFile, type Warn } from './scan.js';
 import type { Entry, StaticIndex } from './static-index.js';
 
 /** Files up to this size are read whole when (re)built: hashed, checked for references, and kept if the cache has room. */
@@ -79,23 +79,16 @@ export function createLiveIndex(options: NormalizedOptions, warn: Warn, warnRefe
 
   /** The regular file in `source` at `inner`, if its real path stays inside the source. */
   function inSource(source: LiveSource, inner: string, rel: string): Found | undefined {
-    const abs = join(source.dir, inner);
-    let real: string;
-    let st: Stats;
-    try {
-      real = realpathSync.native(abs);
-      st = statSync(real);
-    } catch {
-      return undefined;
-    }
-    if (!insideRoot(source.real, real)) {
+    const found = resolveContained(source.real, join(source.dir, inner));
+    if (found === 'outside') {
       if (!refused.has(rel)) {
         refused.add(rel);
-        warn(`static-origin: refused ${rel}: its real path ${real} is outside ${source.given}`);
+        warn(`static-origin: refused ${rel}: its real path is outside ${source.given}`);
       }
       return undefined;
     }
-    if (!st.isFile()) return undefined;
+    if (found === undefined || !found.st.isFile()) return undefined;
+    const { real, st } = found;
     return { file: { rel, abs: real, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev }, source, inner };
   }
 

@@ -3,7 +3,7 @@
 // stylesheets in place and reloads for anything else.
 import { lstatSync, readdirSync, watch, type FSWatcher } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { join, sep } from 'node:path';
+import { basename, join, sep } from 'node:path';
 import { optionError } from '../errors.js';
 
 /** Under the mount; the leading dot makes it a name no served file can have (dotfiles are never served). */
@@ -297,8 +297,8 @@ function watchEachDirectory(root: string, report: (rel: string) => void): TreeWa
         if (code !== 'ENOENT' && code !== 'ENOTDIR') warnOnce(`cannot watch ${abs} (${code})`);
         continue;
       }
-      watcher.on('change', (_type, filename) => onEvent(rel, filename));
-      watcher.on('error', () => remove(rel));
+      watcher.on('change', (_type, filename) => onEvent(rel, watcher, filename));
+      watcher.on('error', () => { if (dirs.get(rel) === watcher) remove(rel); });
       dirs.set(rel, watcher);
       let entries;
       try {
@@ -325,13 +325,19 @@ function watchEachDirectory(root: string, report: (rel: string) => void): TreeWa
     }
   }
 
-  function onEvent(dir: string, filename: string | Buffer | null): void {
-    if (!dirs.has(dir)) return; // a late event from a watcher already closed
-    if (typeof filename !== 'string' || filename === '' || filename.startsWith('.')) return;
-    // inotify names the watched directory itself when it is deleted or moved away.
-    if (!exists(join(root, dir))) return remove(dir);
+  function onEvent(dir: string, watcher: FSWatcher, filename: string | Buffer | null): void {
+    if (dirs.get(dir) !== watcher) return; // a late event from a watcher already closed or replaced
+    if (typeof filename !== 'string' || filename === '') return;
     const rel = dir === '' ? filename : `${dir}/${filename}`;
     const st = lstatOrUndefined(join(root, rel));
+    if (st === undefined && filename === basename(join(root, dir))) {
+      // inotify names the watched directory itself when it is deleted or moved away, and its
+      // watch is dead from then on: stop it, and watch the new one if the name is already back.
+      remove(dir);
+      if (lstatOrUndefined(join(root, dir))?.isDirectory()) add(dir, true);
+      return;
+    }
+    if (filename.startsWith('.')) return;
     if (st?.isDirectory()) {
       add(rel, true);
       return;
@@ -350,10 +356,6 @@ function lstatOrUndefined(path: string) {
   } catch {
     return undefined;
   }
-}
-
-function exists(path: string): boolean {
-  return lstatOrUndefined(path) !== undefined;
 }
 
 function escapeAttribute(value: string): string {
@@ -412,7 +414,7 @@ function clientScript(mount: string): string {
     var clone = link.cloneNode(false);
     // The new bytes cannot match the old hash.
     clone.removeAttribute('integrity');
-    clone.href = withVersion(link.href, stamp);
+    clone.setAttribute('href', withVersion(link.getAttribute('href'), stamp));
     link.setAttribute('data-static-origin-replaced', '');
     clone.onload = function () {
       clone.onload = clone.onerror = null;

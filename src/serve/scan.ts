@@ -71,13 +71,12 @@ export function insideRoot(realRoot: string, real: string): boolean {
 }
 
 /**
- * Re-stats one relative path after startup with the scan's containment rule applied to
- * every component of it (a directory swapped for a symlink that leaves the root is
- * refused, not only a last component that is a link); undefined when it is gone, outside
- * the root or not a regular file.
+ * The real path and stats of `abs` after startup, with the scan's containment rule
+ * applied to every component of the path (a directory swapped for a symlink that leaves
+ * `realDir` is refused, not only a last component that is a link): `'outside'` when it
+ * leaves, undefined when it is gone.
  */
-export function statContained(realRoot: string, rel: string): { file: FoundFile; st: Stats } | undefined {
-  const abs = join(realRoot, rel);
+export function resolveContained(realDir: string, abs: string): { real: string; st: Stats } | 'outside' | undefined {
   let real: string;
   let st: Stats;
   try {
@@ -86,7 +85,15 @@ export function statContained(realRoot: string, rel: string): { file: FoundFile;
   } catch {
     return undefined;
   }
-  if (!insideRoot(realRoot, real) || !st.isFile()) return undefined;
+  return insideRoot(realDir, real) ? { real, st } : 'outside';
+}
+
+/** Re-stats one relative path of the root after startup (see `resolveContained`); undefined unless it is a regular file inside. */
+export function statContained(realRoot: string, rel: string): { file: FoundFile; st: Stats } | undefined {
+  const abs = join(realRoot, rel);
+  const found = resolveContained(realRoot, abs);
+  if (found === undefined || found === 'outside' || !found.st.isFile()) return undefined;
+  const { real, st } = found;
   return { file: { rel, abs: real === abs ? undefined : real, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev }, st };
 }
 
