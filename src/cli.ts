@@ -5,7 +5,8 @@ import { parseArgs } from 'node:util';
 import { collect, type CollectOptions, type SourceSpec } from './collect/index.js';
 import { createReporter, formatSummary } from './collect/progress.js';
 import { StaticOriginError } from './errors.js';
-import { ENCODING_NAMES, type EncodingName } from './manifest.js';
+import type { EncodingName } from './contract/encodings.js';
+import { CONFIG_OPTION_NAMES } from './collect/options.js';
 
 export const CONFIG_NAME = 'static-origin.config.json';
 
@@ -30,7 +31,7 @@ Options:
   -h, --help                 show this help
 `;
 
-const CONFIG_KEYS = new Set(['sources', 'out', 'prefix', 'ignore', 'keepOriginals', 'encodings', 'strict', 'clear', 'dryRun']);
+const CONFIG_KEYS = new Set(CONFIG_OPTION_NAMES);
 
 class UsageError extends Error {}
 
@@ -124,10 +125,9 @@ function parseSource(arg: string): SourceSpec {
   return prefix ? { dir, prefix } : dir;
 }
 
+/** `br,gzip` → `['br', 'gzip']`; collect's own option check judges the names. */
 function parseEncodings(list: string): EncodingName[] {
-  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const n of names) if (!(ENCODING_NAMES as readonly string[]).includes(n)) throw new UsageError(`--encodings: unknown encoding "${n}"; use ${ENCODING_NAMES.join(', ')}`);
-  return names as EncodingName[];
+  return list.split(',').map((s) => s.trim()).filter(Boolean) as EncodingName[];
 }
 
 /** Reads the config file; relative paths in it are relative to the file's own directory. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createNegotiator, rankEncodings, type Coding } from '../src/serve/accept-encoding.js';
-import type { EncodingName } from '../src/manifest.js';
+import type { EncodingName } from '../src/contract/encodings.js';
 
 const BR_GZIP: EncodingName[] = ['br', 'gzip'];
 const ALL: EncodingName[] = ['br', 'gzip', 'zstd'];

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { collect } from '../src/collect/index.js';
-import { hashedName } from '../src/collect/hash.js';
+import { hashedName } from '../src/contract/names.js';
 import { nameDigits, run, tempDir, writeTree } from './fixtures/collect/helpers.js';
 import { join } from 'node:path';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import zlib from 'node:zlib';
 import { describe, it } from 'node:test';
 import { collect } from '../src/collect/index.js';
-import { serializeManifest } from '../src/manifest.js';
+import { serializeManifest } from '../src/contract/manifest.js';
 import { handles, run, snapshot, tempDir, writeTree } from './fixtures/collect/helpers.js';
 
 const css = 'a { background: url(../img/a.svg); }\n'.repeat(20);

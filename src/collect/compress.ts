@@ -8,7 +8,8 @@ import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import compressible from 'compressible';
 import { lookup } from 'mime-types';
-import { ENCODING_SUFFIX, type EncodingName, type Manifest } from '../manifest.js';
+import { ENCODING_SUFFIX, type EncodingName } from '../contract/encodings.js';
+import { type Manifest } from '../contract/manifest.js';
 
 /** A variant is kept only when `compressed <= original * KEEP_RATIO`. */
 export const KEEP_RATIO = 0.95;

@@ -1,9 +1,10 @@
-// Find: walk the sources in order; the first file found for a destination path wins.
-import { readdirSync, realpathSync, statSync } from 'node:fs';
+// Collect's first step, find: walk the sources in order; the first file found for a
+// destination path wins.
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { StaticOriginError } from '../errors.js';
-import { MANIFEST_NAME } from '../manifest.js';
-import { ignored } from '../sources.js';
+import { MANIFEST_NAME } from '../contract/manifest.js';
+import { ignored } from '../contract/sources.js';
 import type { NormalizedOptions, NormalizedSource } from './options.js';
 
 export interface FoundFile {
@@ -13,6 +14,8 @@ export interface FoundFile {
   readonly abs: string;
   readonly size: number;
   readonly mtime: Date;
+  /** Whether a missing reference in it fails the collect (its source's `strict`, else the option). */
+  readonly strict: boolean;
 }
 
 export interface Duplicate {
@@ -57,7 +60,7 @@ export async function findFiles(options: NormalizedOptions, warn: (message: stri
   const duplicates: Duplicate[] = [];
   for (const source of options.sources) {
     const found: FoundFile[] = [];
-    walk(source, source.dir, '', options.ignore, warn, found, new Set([realpathSync(source.dir)]));
+    walk(source, source.strict ?? options.strict, source.dir, '', options.ignore, warn, found, new Set([realpathSync(source.dir)]));
     for (const file of found) {
       const first = byName.get(file.name);
       if (first) duplicates.push({ name: file.name, kept: first.abs, ignored: file.abs });
@@ -72,7 +75,7 @@ export async function findFiles(options: NormalizedOptions, warn: (message: stri
 }
 
 /** Synchronous: one `stat` per file costs microseconds, a round trip through the thread pool far more. */
-function walk(source: NormalizedSource, dir: string, rel: string, ignore: readonly RegExp[], warn: (message: string) => void, found: FoundFile[], seen: Set<string>): void {
+function walk(source: NormalizedSource, strict: boolean, dir: string, rel: string, ignore: readonly RegExp[], warn: (message: string) => void, found: FoundFile[], seen: Set<string>): void {
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -102,11 +105,11 @@ function walk(source: NormalizedSource, dir: string, rel: string, ignore: readon
         continue;
       }
       seen.add(real);
-      walk(source, abs, relPath, ignore, warn, found, seen);
+      walk(source, strict, abs, relPath, ignore, warn, found, seen);
       seen.delete(real);
     } else if (st.isFile()) {
       const name = source.prefix ? `${source.prefix}/${relPath}` : relPath;
-      found.push({ name, abs, size: st.size, mtime: st.mtime });
+      found.push({ name, abs, size: st.size, mtime: st.mtime, strict });
     } else {
       warn(`skipped ${abs}: not a regular file`);
     }
@@ -133,4 +136,13 @@ function isInside(child: string, parent: string): boolean {
   if (child === parent) return true;
   const rel = relative(parent, child);
   return rel !== '' && !rel.startsWith('..' + sep) && rel !== '..' && !rel.startsWith(sep) && !/^[a-zA-Z]:/.test(rel);
+}
+
+/** Reads every found file synchronously (a few thousand small files: the thread pool only adds hand-offs). */
+export function readFound(file: FoundFile): Buffer {
+  try {
+    return readFileSync(file.abs);
+  } catch (err) {
+    throw new StaticOriginError('ERR_STATIC_ORIGIN_UNREADABLE', `static-origin: cannot read ${file.abs}: ${(err as Error).message}`, { cause: err });
+  }
 }

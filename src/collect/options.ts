@@ -1,9 +1,10 @@
 // Collect options are normalised once into a frozen shape; bad values throw a TypeError naming the option.
 import { resolve } from 'node:path';
-import * as zlib from 'node:zlib';
 import { optionError, StaticOriginError } from '../errors.js';
-import { ENCODING_NAMES, type EncodingName } from '../manifest.js';
-import { compileIgnore, normalizeSource, type NormalizedSource, type SourceSpec } from '../sources.js';
+import { normalizeEncodings, requireCompressors, type EncodingName } from '../contract/encodings.js';
+import { normalizePrefix } from '../contract/prefix.js';
+import { isAlreadyHashed } from './already-hashed.js';
+import { compileIgnore, normalizeSource, type NormalizedSource, type SourceSpec } from '../contract/sources.js';
 
 export type { NormalizedSource, SourceSpec };
 
@@ -32,6 +33,13 @@ export interface CollectOptions {
   clear?: boolean;
   /** Do everything but write. Default `false`. */
   dryRun?: boolean;
+  /**
+   * Names that already carry a bundler's content hash (Vite's `index-BxK3a9Zq.js`, webpack's
+   * `main.3f2a9c1b.js`) keep them: not hashed again, mapped to themselves in the manifest.
+   * A RegExp (or its source, in a config file) tested against the base name; `false` hashes
+   * every name. Default: `DEFAULT_HASHED_PATTERN` (see the README).
+   */
+  alreadyHashed?: RegExp | string | false;
   /** Relative `sources` and `out` are resolved against this. Default `process.cwd()`. */
   cwd?: string;
   /** Receives progress events and warnings. */
@@ -48,10 +56,13 @@ export interface NormalizedOptions {
   readonly strict: boolean;
   readonly clear: boolean;
   readonly dryRun: boolean;
+  readonly alreadyHashed: (name: string) => boolean;
   readonly onEvent: (event: CollectEvent) => void;
 }
 
-const KNOWN = new Set(['sources', 'out', 'prefix', 'ignore', 'keepOriginals', 'encodings', 'strict', 'clear', 'dryRun', 'cwd', 'onEvent']);
+/** The options a config file (and so the CLI) may set: all but `cwd` and `onEvent`, which only code can give. */
+export const CONFIG_OPTION_NAMES: readonly string[] = Object.freeze(['sources', 'out', 'prefix', 'ignore', 'keepOriginals', 'encodings', 'strict', 'clear', 'dryRun', 'alreadyHashed']);
+const KNOWN = new Set([...CONFIG_OPTION_NAMES, 'cwd', 'onEvent']);
 
 export function normalizeOptions(options: CollectOptions): NormalizedOptions {
   if (typeof options !== 'object' || options === null) throw optionError('options', 'an object', options);
@@ -67,11 +78,12 @@ export function normalizeOptions(options: CollectOptions): NormalizedOptions {
   if (typeof options.out !== 'string' || options.out === '') throw optionError('out', 'a directory path', options.out);
   const out = resolve(cwd, options.out);
 
-  const prefix = normalizePrefix(options.prefix ?? '/static/');
+  const prefix = normalizePrefix(options.prefix);
 
   const ignore = compileIgnore(options.ignore);
 
   const encodings = normalizeEncodings(options.encodings);
+  requireCompressors(encodings);
 
   return Object.freeze({
     sources: Object.freeze(sources),
@@ -83,31 +95,23 @@ export function normalizeOptions(options: CollectOptions): NormalizedOptions {
     strict: bool('strict', options.strict, true),
     clear: bool('clear', options.clear, false),
     dryRun: bool('dryRun', options.dryRun, false),
+    alreadyHashed: alreadyHashedTest(options.alreadyHashed),
     onEvent: fn('onEvent', options.onEvent),
   });
 }
 
-function normalizePrefix(prefix: unknown): string {
-  if (typeof prefix !== 'string' || prefix === '' || /[?#\\\0]/.test(prefix)) throw optionError('prefix', 'a URL path such as "/static/"', prefix);
-  let p = prefix;
-  if (!p.startsWith('/')) p = '/' + p;
-  if (!p.endsWith('/')) p += '/';
-  if (p.startsWith('//')) throw optionError('prefix', 'a URL path such as "/static/" (not protocol-relative)', prefix);
-  return p;
-}
-
-function normalizeEncodings(value: unknown): readonly EncodingName[] {
-  if (value === undefined) return Object.freeze(['br', 'gzip'] as EncodingName[]);
-  if (!Array.isArray(value)) throw optionError('encodings', `an array of ${ENCODING_NAMES.join(', ')}`, value);
-  const out: EncodingName[] = [];
-  for (const enc of value) {
-    if (!(ENCODING_NAMES as readonly unknown[]).includes(enc)) throw optionError('encodings', `an array of ${ENCODING_NAMES.join(', ')}`, enc);
-    if (!out.includes(enc)) out.push(enc);
+function alreadyHashedTest(value: unknown): (name: string) => boolean {
+  if (value === false) return () => false;
+  if (value === undefined) return (name) => isAlreadyHashed(name);
+  let pattern: RegExp;
+  try {
+    if (value instanceof RegExp) pattern = new RegExp(value.source, value.flags.replace(/[gy]/g, ''));
+    else if (typeof value === 'string' && value !== '') pattern = new RegExp(value);
+    else throw new TypeError('not a pattern');
+  } catch {
+    throw optionError('alreadyHashed', 'a RegExp (or its source as a string), or false', value);
   }
-  if (out.includes('zstd') && typeof (zlib as Record<string, unknown>).zstdCompress !== 'function') {
-    throw new StaticOriginError('ERR_STATIC_ORIGIN_ENCODING', `static-origin: zstd needs a Node.js with zlib.zstdCompress (22.15 or later); this is ${process.version}. Leave "zstd" out of encodings.`);
-  }
-  return Object.freeze(out);
+  return (name) => isAlreadyHashed(name, pattern);
 }
 
 function bool(name: string, value: unknown, fallback: boolean): boolean {

@@ -1,9 +1,9 @@
 // References between collected files: what the CSS and JS finders report, and how one resolves.
 import { posix } from 'node:path';
-import { splitSuffix } from '../manifest.js';
+import { splitSuffix } from '../contract/names.js';
 
 /** How the reference's text is written, which decides how a new value must be escaped. */
-export type RefContext = 'css-string' | 'css-url' | 'css-comment' | 'js-string' | 'js-comment';
+export type RefContext = 'css-string' | 'css-url' | 'css-comment' | 'js-string' | 'js-comment' | 'json-string';
 
 export interface Reference {
   /** Range of the written value in the file's text (quotes excluded). */
@@ -58,16 +58,6 @@ export function insideRoot(target: string): boolean {
   return target !== '' && target !== '.' && target !== '..' && !target.startsWith('../') && !target.startsWith('/') && !target.endsWith('/');
 }
 
-/** Inserts `.hash` into a written URL before its last extension, keeping directory, query and fragment as written. */
-export function insertHash(value: string, hash: string): string {
-  const [path, suffix] = splitSuffix(value);
-  const slash = path.lastIndexOf('/');
-  const base = path.slice(slash + 1);
-  const dot = base.lastIndexOf('.');
-  const hashedBase = dot > 0 ? `${base.slice(0, dot)}.${hash}${base.slice(dot)}` : `${base}.${hash}`;
-  return path.slice(0, slash + 1) + hashedBase + suffix;
-}
-
 /** Writes `value` back in the reference's context; text without escapes is kept byte for byte. */
 export function encodeValue(ref: Reference, original: string, value: string): string {
   if (original === ref.value) {
@@ -86,6 +76,8 @@ export function encodeValue(ref: Reference, original: string, value: string): st
         if (c === "'" || c === '"' || c === '`') return c;
         return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
       });
+    case 'json-string':
+      return JSON.stringify(value).slice(1, -1);
     default:
       return value;
   }

@@ -1,7 +1,7 @@
 // Accept-Encoding (RFC 9110 §12.5.3): which of our precompressed codings the
 // client accepts, best first. Parsed by hand with charCode scans: the header is
 // attacker-controlled and read on every request.
-import type { EncodingName } from '../manifest.js';
+import type { EncodingName } from '../contract/encodings.js';
 
 export type Coding = EncodingName | 'identity';
 

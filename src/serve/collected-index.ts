@@ -6,14 +6,16 @@
 // content-derived tag; its header lists and prebuilt answers are built once, on its first
 // request (or at startup when a `headers` hook is given, so the hook runs at scan time and
 // its errors surface at construction).
-import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { StaticOriginError } from '../errors.js';
-import { ENCODING_NAMES, ENCODING_SUFFIX, MANIFEST_NAME, readManifest, unknownNameError, type EncodingName } from '../manifest.js';
+import { ENCODING_NAMES, ENCODING_SUFFIX, variantBase, type EncodingName } from '../contract/encodings.js';
+import { MANIFEST_NAME, readManifest } from '../contract/manifest.js';
+import { ETAG_HASH_LENGTH, integrityOf, unknownNameError } from '../contract/names.js';
 import { createBodyCache, retire } from './body-cache.js';
 import { tagOfBytes, tagOfFile } from './content-tag.js';
 import { buildFileEntry, buildRedirectEntry, trustsManifest, type EntryContext, type FileEntry } from './entry.js';
+import { isModuleName } from './import-map.js';
 import type { NormalizedOptions } from './options.js';
 import { absolutePath, defaultWarn, plainSiblings, resolveRoot, scanRoot, statContained, statSibling, type FoundFile, type Warn } from './scan.js';
 import type { Entry, StaticIndex } from './static-index.js';
@@ -30,17 +32,9 @@ interface PendingFile {
 
 type Slot = Entry | PendingFile;
 
-function variantBase(rel: string): string | undefined {
-  for (const coding of ENCODING_NAMES) {
-    const suffix = ENCODING_SUFFIX[coding];
-    if (rel.length > suffix.length && rel.endsWith(suffix)) return rel.slice(0, -suffix.length);
-  }
-  return undefined;
-}
-
 /** The manifest's hash when it vouches for the file as it is; undefined when the bytes must be hashed. */
 function manifestTag(file: FoundFile, ctx: EntryContext): string | undefined {
-  return trustsManifest(file, ctx) ? ctx.manifest!.files[file.rel].hash.slice(0, 32) : undefined;
+  return trustsManifest(file, ctx) ? ctx.manifest!.files[file.rel].hash.slice(0, ETAG_HASH_LENGTH) : undefined;
 }
 
 /** At startup only: the content tag, from the manifest or from the bytes. */
@@ -82,7 +76,7 @@ export function createCollectedIndex(options: NormalizedOptions, warn: Warn = de
   for (const file of found) byRel.set(file.rel, file);
   const linkedSiblings = found.some((file) => {
     const base = variantBase(file.rel);
-    return base !== undefined && byRel.has(base);
+    return base !== undefined && byRel.has(base[0]);
   });
   const linked = linkedSiblings ? byRel : undefined;
 
@@ -94,7 +88,7 @@ export function createCollectedIndex(options: NormalizedOptions, warn: Warn = de
     // `X.br` is a variant of `X` when `X` exists, never a URL of its own.
     if (linkedSiblings) {
       const base = variantBase(file.rel);
-      if (base !== undefined && byRel.has(base)) continue;
+      if (base !== undefined && byRel.has(base[0])) continue;
     }
     // Files the manifest vouches for take their tag on first use; others are hashed now.
     const entry: FileEntry | PendingFile = eager
@@ -233,10 +227,19 @@ export function createCollectedIndex(options: NormalizedOptions, warn: Warn = de
         value = trustsManifest(found.file, ctx)
           ? manifest!.files[rel].integrity
           // Read through the same containment check as a re-index: never a file outside the root.
-          : `sha384-${createHash('sha384').update(readFileSync(absolutePath(realRoot, found.file))).digest('base64')}`;
+          : integrityOf(readFileSync(absolutePath(realRoot, found.file)));
         integrities.set(name, value);
       }
       return value;
+    },
+    modules(): string[] {
+      if (manifest !== undefined) return Object.keys(manifest.paths).filter(isModuleName);
+      const names = new Set<string>();
+      for (const slot of entries.values()) {
+        const rel = slot.kind === 'file' ? slot.rel : slot.kind === 'pending' ? slot.file.rel : undefined;
+        if (rel !== undefined && isModuleName(rel)) names.add(rel);
+      }
+      return [...names];
     },
   };
 }

@@ -2,7 +2,9 @@
 // not depend on the request, built once.
 import { extname } from 'node:path';
 import mime from 'mime-types';
-import { ENCODING_TAG, type EncodingName, type Manifest } from '../manifest.js';
+import { ENCODING_TAG, type EncodingName } from '../contract/encodings.js';
+import { type Manifest } from '../contract/manifest.js';
+import { carriesHash } from '../contract/names.js';
 import type { Coding } from './accept-encoding.js';
 import type { MultipartLayout } from './range.js';
 import {
@@ -114,11 +116,7 @@ export function trustsManifest(file: FoundFile, ctx: EntryContext): boolean {
  * never change under that name and is as immutable as the current ones.
  */
 function namedByContent(file: FoundFile, ctx: EntryContext): boolean {
-  if (!trustsManifest(file, ctx)) return false;
-  const hash = ctx.manifest!.files[file.rel].hash;
-  const name = file.rel.slice(file.rel.lastIndexOf('/') + 1);
-  const lastDot = name.lastIndexOf('.');
-  return lastDot > 0 && name.slice(0, lastDot).endsWith(`.${hash.slice(0, 12)}`);
+  return trustsManifest(file, ctx) && carriesHash(file.rel, ctx.manifest!.files[file.rel].hash);
 }
 
 /**

@@ -4,16 +4,18 @@
 // entry is rebuilt (its bytes hashed for a strong ETag) whenever the file or a sibling is
 // not the one it was built from, so every answer, 304s included, describes the file as it
 // is now. Cached bodies are kept only while their file is unchanged.
-import { createHash } from 'node:crypto';
 import { promises as fsp, readdirSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { extname, join } from 'node:path';
 import { StaticOriginError } from '../errors.js';
-import { ENCODING_SUFFIX, MANIFEST_NAME, unknownNameError, type EncodingName } from '../manifest.js';
-import { ignoredPath, type NormalizedSource } from '../sources.js';
+import { ENCODING_SUFFIX, variantBase, type EncodingName } from '../contract/encodings.js';
+import { MANIFEST_NAME } from '../contract/manifest.js';
+import { integrityOf, unknownNameError } from '../contract/names.js';
+import { ignoredPath, type NormalizedSource } from '../contract/sources.js';
 import { createBodyCache, keep, reserve, retire } from './body-cache.js';
 import { tagOfBytes, tagOfFile } from './content-tag.js';
 import { missingReferences } from './dev-references.js';
 import { buildFileEntry, buildRedirectEntry, type EntryContext, type FileEntry } from './entry.js';
+import { isModuleName } from './import-map.js';
 import type { NormalizedOptions } from './options.js';
 import { resolveContained, type FoundFile, type Warn } from './scan.js';
 import type { Entry, StaticIndex } from './static-index.js';
@@ -22,6 +24,8 @@ import type { Entry, StaticIndex } from './static-index.js';
 const READ_WHOLE_BYTES = 8 * 1024 * 1024;
 /** Built entries and integrity values remembered; beyond this the oldest are forgotten (and rebuilt on demand). */
 const MAX_REMEMBERED = 10_000;
+/** Files an import map's walk of the sources looks at, at most (a development tree is far smaller). */
+const MAX_WALKED = 50_000;
 const CHECKED_TYPES = new Set(['.css', '.js', '.mjs']);
 
 interface LiveSource extends NormalizedSource {
@@ -109,11 +113,8 @@ export function createLiveIndex(options: NormalizedOptions, warn: Warn, warnRefe
 
   /** A precompressed sibling is a variant of its file, never a URL of its own. */
   function isSiblingName(rel: string): boolean {
-    for (const coding of Object.keys(ENCODING_SUFFIX) as EncodingName[]) {
-      const suffix = ENCODING_SUFFIX[coding];
-      if (rel.length > suffix.length && rel.endsWith(suffix) && findFile(rel.slice(0, -suffix.length)) !== undefined) return true;
-    }
-    return false;
+    const base = variantBase(rel);
+    return base !== undefined && findFile(base[0]) !== undefined;
   }
 
   function siblingsOf(found: Found): Partial<Record<EncodingName, FoundFile>> {
@@ -221,27 +222,63 @@ export function createLiveIndex(options: NormalizedOptions, warn: Warn, warnRefe
     return lookupFile(`${key.slice(1)}${index}`);
   }
 
-  /** Names for an error message: a bounded walk of the sources. */
-  function someNames(limit: number): string[] {
-    const names: string[] = [];
-    const walk = (source: LiveSource, dir: string, inner: string): void => {
+  /**
+   * Calls `visit` with the name of each file in the sources (shadowed ones too), looking at
+   * no more than `limit` files; false when it stopped there. A symlink counts when its real
+   * path stays inside its source; each real directory is walked once, so a loop ends.
+   */
+  function walkSources(limit: number, visit: (rel: string) => void): boolean {
+    let looked = 0;
+    const walk = (source: LiveSource, dir: string, inner: string, walked: Set<string>): boolean => {
       let dirents;
       try {
         dirents = readdirSync(dir, { withFileTypes: true });
       } catch {
-        return;
+        return true;
       }
       for (const d of dirents) {
-        if (names.length >= limit) return;
         const childInner = inner === '' ? d.name : `${inner}/${d.name}`;
         const rel = source.prefix === '' ? childInner : `${source.prefix}/${childInner}`;
         if (skipped(childInner, rel)) continue;
-        if (d.isDirectory()) walk(source, join(dir, d.name), childInner);
-        else if (d.isFile()) names.push(rel);
+        let path = join(dir, d.name);
+        let isDirectory = d.isDirectory();
+        let isFile = d.isFile();
+        if (d.isSymbolicLink()) {
+          const found = resolveContained(source.real, path);
+          if (found === undefined || found === 'outside') continue;
+          [path, isDirectory, isFile] = [found.real, found.st.isDirectory(), found.st.isFile()];
+        }
+        if (isDirectory && !walked.has(path)) {
+          walked.add(path);
+          if (!walk(source, path, childInner, walked)) return false;
+        } else if (isFile) {
+          if (++looked > limit) return false;
+          visit(rel);
+        }
       }
+      return true;
     };
-    for (const source of sources) walk(source, source.real, '');
+    return sources.every((source) => walk(source, source.real, '', new Set([source.real])));
+  }
+
+  /** Names for an error message. */
+  function someNames(limit: number): string[] {
+    const names: string[] = [];
+    walkSources(limit, (rel) => names.push(rel));
     return names;
+  }
+
+  let warnedLongWalk = false;
+
+  /** The import map's modules: a bounded walk, only when a page asks for the map. */
+  function modules(): string[] {
+    const names = new Set<string>();
+    const complete = walkSources(MAX_WALKED, (rel) => { if (isModuleName(rel)) names.add(rel); });
+    if (!complete && !warnedLongWalk) {
+      warnedLongWalk = true;
+      warn(`static-origin: the import map lists only the modules among the first ${MAX_WALKED} files of the sources`);
+    }
+    return [...names];
   }
 
   function mustFind(name: string): Found {
@@ -266,10 +303,11 @@ export function createLiveIndex(options: NormalizedOptions, warn: Warn, warnRefe
       const stamp = stampOf(st);
       const known = integrities.get(name);
       if (known !== undefined && known.stamp === stamp) return known.value;
-      const value = `sha384-${createHash('sha384').update(readFileSync(found.file.abs!)).digest('base64')}`;
+      const value = integrityOf(readFileSync(found.file.abs!));
       if (integrities.size >= MAX_REMEMBERED) integrities.clear();
       integrities.set(name, { stamp, value });
       return value;
     },
+    modules,
   };
 }

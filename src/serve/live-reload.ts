@@ -103,10 +103,10 @@ export function createLiveReload(options: LiveReloadOptions): LiveReload {
     if (isQuiet(name) || (ignore !== undefined && ignore(name))) return;
     if (pending.size >= MAX_PENDING) {
       // Full: only a name that turns a stylesheet swap into a reload still matters.
-      if (pendingReload || name.endsWith('.css')) return;
+      if (pendingReload || isStylesheet(name)) return;
     }
     pending.add(name);
-    if (!name.endsWith('.css')) pendingReload = true;
+    if (!isStylesheet(name)) pendingReload = true;
     const now = Date.now();
     if (flushTimer === undefined) burstStart = now;
     else if (now - burstStart >= debounceMs * MAX_WAIT_FACTOR) return;
@@ -152,7 +152,7 @@ export function createLiveReload(options: LiveReloadOptions): LiveReload {
       res.end();
       return;
     }
-    // HTTP/2 forbids the header; on HTTP/1.1 it keeps proxies from closing an idle-looking stream.
+    // HTTP/2 has no Connection header (Node's compatibility API drops it with a warning).
     const headers = req.httpVersionMajor === 1 ? { ...STREAM_HEADERS, Connection: 'keep-alive' } : STREAM_HEADERS;
     if (req.method === 'HEAD') {
       res.writeHead(200, headers);
@@ -242,6 +242,11 @@ function isQuiet(name: string): boolean {
     || base.endsWith('___jb_tmp___') || base.endsWith('___jb_old___') // JetBrains "safe write"
     || (base.startsWith('#') && base.endsWith('#')) // emacs auto-save
     || base === '4913'; // vim's probe for a writable directory
+}
+
+/** As the client script decides: a stylesheet is swapped, anything else reloads the page. */
+function isStylesheet(name: string): boolean {
+  return name.toLowerCase().endsWith('.css');
 }
 
 interface TreeWatcher {

@@ -3,12 +3,13 @@
 // `decide()` answers. Misses never touch the file system in production.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { splitSuffix } from '../manifest.js';
+import { splitSuffix } from '../contract/names.js';
 import { createNegotiator } from './accept-encoding.js';
 import { toKey } from './canonical-path.js';
 import { createCollectedIndex } from './collected-index.js';
 import { decide, decideRedirect, type DecideContext } from './decide.js';
 import type { FileEntry, RedirectEntry } from './entry.js';
+import { createImportMaps, type ImportMap, type ImportMapSpecifiers, type ImportMaps } from './import-map.js';
 import { createLiveIndex } from './live-index.js';
 import { createLiveReload, type LiveReload } from './live-reload.js';
 import { normalizeOptions, type NextFunction, type NormalizedOptions, type StaticOriginMiddleware, type StaticOriginOptions } from './options.js';
@@ -148,15 +149,36 @@ export function staticOrigin(input: StaticOriginOptions): StaticOriginMiddleware
     return name;
   }
 
-  middleware.url = (name: string): string => {
-    const [path, suffix] = splitSuffix(checkName(name, 'url'));
-    return options.baseUrl + liveIndex().urlPath(path.replace(/^\/+/, '')) + suffix;
-  };
+  function urlIn(current: StaticIndex, name: string): string {
+    const [path, suffix] = splitSuffix(name);
+    return options.baseUrl + current.urlPath(path.replace(/^\/+/, '')) + suffix;
+  }
 
-  middleware.integrity = (name: string): string => {
-    const [path] = splitSuffix(checkName(name, 'integrity'));
-    return liveIndex().integrity(path.replace(/^\/+/, ''));
-  };
+  function integrityIn(current: StaticIndex, name: string): string {
+    const [path] = splitSuffix(name);
+    return current.integrity(path.replace(/^\/+/, ''));
+  }
+
+  middleware.url = (name: string): string => urlIn(liveIndex(), checkName(name, 'url'));
+
+  middleware.integrity = (name: string): string => integrityIn(liveIndex(), checkName(name, 'integrity'));
+
+  // One set of import maps per index, so `refresh()` (a new index) starts afresh. A
+  // production index lists the same modules for its whole life; development's change.
+  const importMaps = new WeakMap<StaticIndex, ImportMaps>();
+  function importMapsOf(current: StaticIndex): ImportMaps {
+    let maps = importMaps.get(current);
+    if (maps === undefined) {
+      const source = { modules: () => current.modules(), url: (name: string) => urlIn(current, name), integrity: (name: string) => integrityIn(current, name) };
+      maps = createImportMaps(source, !options.dev);
+      importMaps.set(current, maps);
+    }
+    return maps;
+  }
+
+  middleware.importMap = (specifiers?: ImportMapSpecifiers): ImportMap => importMapsOf(liveIndex()).map(specifiers);
+
+  middleware.importMapTag = (specifiers?: ImportMapSpecifiers): string => importMapsOf(liveIndex()).tag(specifiers);
 
   // Connect treats any function with a `handle` member as a sub-app and calls
   // `handle(req, res, next)`, so a given `next` makes it behave as the middleware does.

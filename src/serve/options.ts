@@ -1,8 +1,10 @@
 // Options are validated and normalised once, into a frozen shape the rest of serve reads.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StaticOriginError, optionError } from '../errors.js';
-import { ENCODING_NAMES, type EncodingName } from '../manifest.js';
-import { compileIgnore, normalizeSource, type NormalizedSource, type SourceSpec } from '../sources.js';
+import { normalizeEncodings, type EncodingName } from '../contract/encodings.js';
+import { normalizePrefix } from '../contract/prefix.js';
+import { compileIgnore, normalizeSource, type NormalizedSource, type SourceSpec } from '../contract/sources.js';
+import type { ImportMap, ImportMapSpecifiers } from './import-map.js';
 
 export interface MemoryCacheOptions {
   /** Total bytes of file bodies kept in memory. Default 64 MiB. */
@@ -68,6 +70,14 @@ export interface StaticOriginMiddleware {
   close(): void;
   /** The `<script>` tag that turns on live reload in a page; `''` unless `dev` and `liveReload` are on. */
   liveReloadTag(): string;
+  /**
+   * The import map of the JavaScript modules (`.js`, `.mjs`) the manifest lists (without a
+   * manifest, the root's; in development, the sources'): logical name → URL as `url()` gives
+   * it, plus `specifiers` (bare name → logical name), and each URL's integrity. Frozen.
+   */
+  importMap(specifiers?: ImportMapSpecifiers): ImportMap;
+  /** `importMap(specifiers)` as a `<script type="importmap">` element, escaped for the page. */
+  importMapTag(specifiers?: ImportMapSpecifiers): string;
 }
 
 export interface NormalizedOptions {
@@ -113,7 +123,7 @@ export function normalizeOptions(input: unknown): NormalizedOptions {
   if (!(dev && sources.length > 0) || o.root !== undefined) {
     if (typeof o.root !== 'string' || o.root === '') throw optionError('root', dev ? 'a non-empty directory path (or give "sources")' : 'a non-empty directory path', o.root);
   }
-  const devSources = dev && sources.length > 0 ? sources : Object.freeze([Object.freeze({ dir: o.root as string, prefix: '', given: o.root as string })]);
+  const devSources = dev && sources.length > 0 ? sources : Object.freeze([Object.freeze({ dir: o.root as string, prefix: '', given: o.root as string, strict: undefined })]);
   const prefix = normalizePrefix(o.prefix);
   const baseUrl = o.baseUrl === undefined ? prefix : normalizeBaseUrl(o.baseUrl);
   const maxAge = o.maxAge === undefined ? 60 : o.maxAge;
@@ -148,17 +158,6 @@ function normalizeSources(value: unknown): readonly NormalizedSource[] {
   return Object.freeze(value.map((spec, i) => normalizeSource(spec as SourceSpec, `sources[${i}]`, process.cwd())));
 }
 
-function normalizePrefix(value: unknown): string {
-  if (value === undefined) return '/static/';
-  if (typeof value !== 'string') throw optionError('prefix', 'a URL path such as "/static/"', value);
-  const trimmed = value.replace(/^\/+|\/+$/g, '');
-  if (trimmed === '') return '/';
-  const bad = /[?#%\\\s]/.test(trimmed) || trimmed.includes('//') || /^[a-z][a-z0-9+.-]*:/i.test(value)
-    || trimmed.split('/').some((seg) => seg === '.' || seg === '..');
-  if (bad) throw optionError('prefix', 'a plain URL path such as "/static/" (use "baseUrl" for a CDN address)', value);
-  return `/${trimmed}/`;
-}
-
 function normalizeBaseUrl(value: unknown): string {
   if (typeof value !== 'string' || value === '' || /[\s"'<>\\]/.test(value)) {
     throw optionError('baseUrl', 'a URL or path such as "https://cdn.example.com/static/"', value);
@@ -184,19 +183,6 @@ function normalizeIndex(value: unknown): string | false {
     throw optionError('index', 'a file name such as "index.html", or false', value);
   }
   return value;
-}
-
-function normalizeEncodings(value: unknown): readonly EncodingName[] {
-  if (value === undefined) return Object.freeze(['br', 'gzip'] as EncodingName[]);
-  if (!Array.isArray(value)) throw optionError('encodings', `an array of ${ENCODING_NAMES.map((e) => `"${e}"`).join(', ')}`, value);
-  const seen = new Set<string>();
-  for (const enc of value) {
-    if (typeof enc !== 'string' || !(ENCODING_NAMES as string[]).includes(enc) || seen.has(enc)) {
-      throw optionError('encodings', `distinct values among ${ENCODING_NAMES.map((e) => `"${e}"`).join(', ')}`, enc);
-    }
-    seen.add(enc);
-  }
-  return Object.freeze([...value] as EncodingName[]);
 }
 
 function normalizeMimeTypes(value: unknown): Readonly<Record<string, string>> {

@@ -3,9 +3,7 @@
 import { readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { join, sep } from 'node:path';
 import { StaticOriginError } from '../errors.js';
-import { ENCODING_NAMES, ENCODING_SUFFIX, type EncodingName } from '../manifest.js';
-
-const VARIANT_SUFFIXES = ENCODING_NAMES.map((coding) => ENCODING_SUFFIX[coding]);
+import { ENCODING_NAMES, ENCODING_SUFFIX, variantBase, type EncodingName } from '../contract/encodings.js';
 
 export interface FoundFile {
   /** Relative to the root, `/`-separated. */
@@ -28,22 +26,13 @@ export interface FoundFile {
 /** Size and mtime of a sibling not stat'ed yet (see `statSibling`). */
 export const UNSTATED = -1;
 
-/** The encoding index of a variant name (`x.css.br` → index of `br`), or -1. */
-function variantIndex(name: string): number {
-  for (let i = 0; i < VARIANT_SUFFIXES.length; i++) {
-    const suffix = VARIANT_SUFFIXES[i];
-    if (name.length > suffix.length && name.endsWith(suffix)) return i;
-  }
-  return -1;
-}
-
 /** The plain-file siblings a scan recorded as bits, as unstated files (made on first use). */
 export function plainSiblings(file: FoundFile): Array<[EncodingName, FoundFile]> {
   const out: Array<[EncodingName, FoundFile]> = [];
   const bits = file.siblingBits ?? 0;
   for (let i = 0; i < ENCODING_NAMES.length; i++) {
     if ((bits & (1 << i)) === 0) continue;
-    const suffix = VARIANT_SUFFIXES[i];
+    const suffix = ENCODING_SUFFIX[ENCODING_NAMES[i]];
     out.push([ENCODING_NAMES[i], { rel: file.rel + suffix, abs: file.abs === undefined ? undefined : file.abs + suffix, size: UNSTATED, mtimeMs: UNSTATED, ino: UNSTATED, dev: UNSTATED }]);
   }
   return out;
@@ -196,11 +185,10 @@ export function scanRoot(realRoot: string, warn: Warn = defaultWarn): FoundFile[
         // A precompressed sibling of a file in this directory is stat'ed only when its
         // file is first served: on a collected root that is most of the files on disk.
         // (A variant of a plain file that is a variant itself, `X.br.br`, is never served.)
-        const v = variantIndex(name);
-        const baseName = v < 0 ? undefined : name.slice(0, -VARIANT_SUFFIXES[v].length);
-        if (baseName !== undefined && plainFiles.has(baseName)) {
-          const base = plainFiles.get(baseName);
-          if (base) base.siblingBits = (base.siblingBits ?? 0) | (1 << v);
+        const variant = variantBase(name);
+        if (variant !== undefined && plainFiles.has(variant[0])) {
+          const base = plainFiles.get(variant[0]);
+          if (base) base.siblingBits = (base.siblingBits ?? 0) | (1 << ENCODING_NAMES.indexOf(variant[1]));
           continue;
         }
         plainFiles.set(name, addFile(rel, abs, statSync(abs), linked));

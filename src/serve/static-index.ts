@@ -18,6 +18,8 @@ export interface StaticIndex {
   urlPath(name: string): string;
   /** The Subresource Integrity value of the file a name stands for. */
   integrity(name: string): string;
+  /** Logical names of the JavaScript modules an import map lists (`.js`, `.mjs`): the manifest's, else the files'. */
+  modules(): Iterable<string>;
   /** The bodies kept in memory for this index's entries. */
   readonly cache: BodyCache;
 }

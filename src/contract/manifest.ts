@@ -1,17 +1,11 @@
-// The manifest (`staticfiles.json`) is the contract between collect and serve.
+// The manifest (`staticfiles.json`): what collect wrote, read by serve. Format and validation.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { StaticOriginError } from './errors.js';
+import { StaticOriginError } from '../errors.js';
+import { ENCODING_NAMES, type EncodingName } from './encodings.js';
 
 export const MANIFEST_NAME = 'staticfiles.json';
 export const MANIFEST_VERSION = 1;
-
-/** Content codings we know, and the file suffix of their precompressed siblings. */
-export type EncodingName = 'br' | 'gzip' | 'zstd';
-export const ENCODING_SUFFIX: Readonly<Record<EncodingName, string>> = Object.freeze({ br: '.br', gzip: '.gz', zstd: '.zst' });
-/** The short form used in ETags: `"h-br"`, `"h-gz"`, `"h-zst"`. */
-export const ENCODING_TAG: Readonly<Record<EncodingName, string>> = Object.freeze({ br: 'br', gzip: 'gz', zstd: 'zst' });
-export const ENCODING_NAMES: readonly EncodingName[] = Object.freeze(['br', 'gzip', 'zstd']);
 
 export interface ManifestFile {
   /** Size in bytes of the file as written. */
@@ -33,6 +27,8 @@ export interface Manifest {
 }
 
 const HEX = /^[0-9a-f]{12,128}$/;
+
+export type { EncodingName };
 const SRI = /^sha(256|384|512)-[A-Za-z0-9+/=]+$/;
 
 /** Parses and validates manifest text; errors name `source`. */
@@ -100,50 +96,6 @@ function sortKeys(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value as object).sort()) out[key] = sortKeys((value as Record<string, unknown>)[key]);
   return out;
-}
-
-/** Splits `name?query#fragment` into the path and the suffix to keep. */
-export function splitSuffix(name: string): [path: string, suffix: string] {
-  const cut = name.search(/[?#]/);
-  return cut < 0 ? [name, ''] : [name.slice(0, cut), name.slice(cut)];
-}
-
-/** The error for a name nobody knows, naming the closest known ones. */
-export function unknownNameError(name: string, known: Iterable<string>): StaticOriginError {
-  const near = closestNames(name, known, 3);
-  const hint = near.length ? `; did you mean ${near.map((n) => JSON.stringify(n)).join(', ')}?` : '';
-  return new StaticOriginError('ERR_STATIC_ORIGIN_UNKNOWN_NAME', `static-origin: unknown static file ${JSON.stringify(name)}${hint}`);
-}
-
-/** The `count` known names closest to `name` by edit distance (ties by name). */
-export function closestNames(name: string, known: Iterable<string>, count: number): string[] {
-  const scored: Array<[number, string]> = [];
-  for (const candidate of known) {
-    const d = editDistance(name, candidate, Math.max(name.length, candidate.length));
-    scored.push([d, candidate]);
-  }
-  scored.sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
-  const limit = Math.max(3, Math.ceil(name.length * 0.6));
-  return scored.filter(([d]) => d <= limit).slice(0, count).map(([, n]) => n);
-}
-
-function editDistance(a: string, b: string, cap: number): number {
-  if (a === b) return 0;
-  let prev = new Array<number>(b.length + 1);
-  let cur = new Array<number>(b.length + 1);
-  for (let j = 0; j <= b.length; j++) prev[j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    cur[0] = i;
-    let best = cur[0];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
-      if (cur[j] < best) best = cur[j];
-    }
-    if (best > cap) return cap + 1;
-    [prev, cur] = [cur, prev];
-  }
-  return prev[b.length];
 }
 
 function isObject(v: unknown): boolean {

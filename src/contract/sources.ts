@@ -1,11 +1,11 @@
 // Source directories, as collect reads them and as development mode serves them: one
 // definition of a source, of its prefix, and of what is ignored in it.
 import { isAbsolute, resolve } from 'node:path';
-import { optionError } from './errors.js';
-import { compileGlob, DEFAULT_IGNORE } from './collect/glob.js';
+import { optionError } from '../errors.js';
+import { compileGlob, DEFAULT_IGNORE } from './glob.js';
 
 /** A source directory, optionally collected under a sub-path (`{ dir: 'vendor/static', prefix: 'vendor' }`). */
-export type SourceSpec = string | { dir: string; prefix?: string };
+export type SourceSpec = string | { dir: string; prefix?: string; strict?: boolean };
 
 export interface NormalizedSource {
   readonly dir: string;
@@ -13,25 +13,30 @@ export interface NormalizedSource {
   readonly prefix: string;
   /** As the user wrote it, for messages. */
   readonly given: string;
+  /** Collect's `strict` for this source's files (a vendored tree: `false`); undefined: the global option. */
+  readonly strict: boolean | undefined;
 }
 
 /** Validates one source; `name` is how messages call it (`sources[0]`). Relative dirs resolve against `cwd`. */
 export function normalizeSource(spec: SourceSpec, name: string, cwd: string): NormalizedSource {
   let dir: unknown;
   let prefix: unknown = '';
+  let strict: unknown;
   if (typeof spec === 'string') dir = spec;
   else if (typeof spec === 'object' && spec !== null && !Array.isArray(spec)) {
     dir = spec.dir;
     prefix = spec.prefix ?? '';
-    for (const key of Object.keys(spec)) if (key !== 'dir' && key !== 'prefix') throw optionError(`${name}.${key}`, 'absent (a source takes "dir" and "prefix")', (spec as Record<string, unknown>)[key]);
+    strict = spec.strict;
+    for (const key of Object.keys(spec)) if (key !== 'dir' && key !== 'prefix' && key !== 'strict') throw optionError(`${name}.${key}`, 'absent (a source takes "dir", "prefix" and "strict")', (spec as Record<string, unknown>)[key]);
   } else throw optionError(name, 'a directory path or { dir, prefix }', spec);
   if (typeof dir !== 'string' || dir === '') throw optionError(`${name}.dir`, 'a directory path', dir);
   if (typeof prefix !== 'string') throw optionError(`${name}.prefix`, 'a relative path such as "vendor"', prefix);
+  if (strict !== undefined && typeof strict !== 'boolean') throw optionError(`${name}.strict`, 'a boolean', strict);
   const trimmed = prefix.replace(/^\/+|\/+$/g, '');
   if (trimmed !== '' && trimmed.split('/').some((seg) => seg === '' || seg === '.' || seg === '..' || seg.includes('\\') || seg.includes('\0'))) {
     throw optionError(`${name}.prefix`, 'a relative path without "." or ".." segments', prefix);
   }
-  return Object.freeze({ dir: isAbsolute(dir) ? resolve(dir) : resolve(cwd, dir), prefix: trimmed, given: dir });
+  return Object.freeze({ dir: isAbsolute(dir) ? resolve(dir) : resolve(cwd, dir), prefix: trimmed, given: dir, strict: strict as boolean | undefined });
 }
 
 /** Compiles the `ignore` globs; errors name the option. */
