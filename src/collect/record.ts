@@ -2,7 +2,9 @@
 // references resolved, then hashed and rewritten.
 import type { FoundFile } from './find.js';
 import type { Reference } from './refs.js';
-import type { Kind } from './references.js';
+
+/** Files with references, by their extension. */
+export type Kind = 'css' | 'js' | 'map';
 
 /** A reference that names a collected file: rewritten to that file's hashed name. */
 export interface Link {

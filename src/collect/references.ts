@@ -7,10 +7,10 @@ import { closestNames } from '../contract/names.js';
 import { StaticOriginError } from '../errors.js';
 import { findCssRefs } from './css-refs.js';
 import { findJsRefs } from './js-refs.js';
-import type { CollectedFile } from './record.js';
-import { insideRoot, lineColumn, resolveReference, type Reference } from './refs.js';
+import type { CollectedFile, Kind } from './record.js';
 
-export type Kind = 'css' | 'js' | 'map';
+export type { Kind };
+import { insideRoot, lineColumn, resolveReference, type Reference } from './refs.js';
 
 /** Which files have references, by extension. */
 export function kindOf(name: string): Kind | undefined {

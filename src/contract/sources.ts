@@ -64,3 +64,12 @@ export function ignoredPath(inner: string, extra: readonly RegExp[]): boolean {
     start = slash + 1;
   }
 }
+
+/** Whether a served name (`vendor/x.css`) is ignored in the sources that could hold it, so no change to it matters. */
+export function ignoredName(sources: readonly NormalizedSource[], name: string, extra: readonly RegExp[]): boolean {
+  for (const source of sources) {
+    if (source.prefix === '') return ignoredPath(name, extra);
+    if (name.startsWith(`${source.prefix}/`)) return ignoredPath(name.slice(source.prefix.length + 1), extra);
+  }
+  return false;
+}

@@ -13,7 +13,6 @@ import { integrityOf, unknownNameError } from '../contract/names.js';
 import { ignoredPath, type NormalizedSource } from '../contract/sources.js';
 import { createBodyCache, keep, reserve, retire } from './body-cache.js';
 import { tagOfBytes, tagOfFile } from './content-tag.js';
-import { missingReferences } from './dev-references.js';
 import { buildFileEntry, buildRedirectEntry, type EntryContext, type FileEntry } from './entry.js';
 import { isModuleName } from './import-map.js';
 import type { NormalizedOptions } from './options.js';
@@ -179,7 +178,9 @@ export function createLiveIndex(options: NormalizedOptions, warn: Warn, warnRefe
 
   /** Once per change of a file: the references collect would refuse, as warnings naming file:line:column. */
   function reportReferences(rel: string, bytes: Buffer): void {
-    missingReferences(rel, bytes.toString('utf8'), options.prefix, (name) => findFile(name) !== undefined)
+    // Loaded on first use: an app that only serves never loads collect's lexers.
+    import('./dev-references.js')
+      .then(({ missingReferences }) => missingReferences(rel, bytes.toString('utf8'), options.prefix, (name) => findFile(name) !== undefined))
       .then((missing) => { for (const m of missing) warnReference(`static-origin: ${m.message} (collect will refuse this)`); })
       .catch(() => { /* a file the lexer cannot read is collect's to report */ });
   }

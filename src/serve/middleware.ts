@@ -11,6 +11,7 @@ import { decide, decideRedirect, type DecideContext } from './decide.js';
 import type { FileEntry, RedirectEntry } from './entry.js';
 import { createImportMaps, type ImportMap, type ImportMapSpecifiers, type ImportMaps } from './import-map.js';
 import { createLiveIndex } from './live-index.js';
+import { ignoredName } from '../contract/sources.js';
 import { createLiveReload, type LiveReload } from './live-reload.js';
 import { normalizeOptions, type NextFunction, type NormalizedOptions, type StaticOriginMiddleware, type StaticOriginOptions } from './options.js';
 import { defaultWarn, type Warn } from './scan.js';
@@ -49,7 +50,7 @@ export function staticOrigin(input: StaticOriginOptions): StaticOriginMiddleware
   let index: StaticIndex | undefined = createIndex(options);
   const dctx: DecideContext = { negotiate: createNegotiator(options.encodings), maxRanges: MAX_RANGES, boundary: randomBytes(12).toString('hex') };
   const liveReload: LiveReload | undefined = options.liveReload
-    ? createLiveReload({ sources: options.sources.map(({ dir, prefix }) => ({ dir, prefix })), mount: options.mount })
+    ? createLiveReload({ sources: options.sources.map(({ dir, prefix }) => ({ dir, prefix })), mount: options.mount, ignore: (name) => ignoredName(options.sources, name, options.ignore) })
     : undefined;
 
   /** A miss: `next()` (or `next(404)`), or for `handle()` false (or a 404 answer). */
