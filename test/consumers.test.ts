@@ -49,12 +49,15 @@ console.log(typeof a, typeof collect, a.url('css/app.css'));`);
       compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, types: ['node'], typeRoots: [join(repo, 'node_modules/@types')] },
       files: ['good.mts', 'good.cts'],
     }));
-    const good = `import { staticOrigin, collect, type StaticOriginOptions, type Manifest } from 'static-origin';
+    const good = `import { staticOrigin, collect, type StaticOriginOptions, type Manifest, type ImportMap } from 'static-origin';
 import { createServer } from 'node:http';
 const options: StaticOriginOptions = { root: 'staticfiles', prefix: '/static/', encodings: ['br', 'gzip'], immutable: /\\.[0-9a-f]{12}\\./, headers: (h, f) => { h['x-file'] = f.path; } };
 const assets = staticOrigin(options);
 const href: string = assets.url('app.css');
 const sri: string = assets.integrity('app.css');
+const map: ImportMap = assets.importMap({ lit: 'vendor/lit/index.js' });
+const tag: string = assets.importMapTag();
+const litUrl: string | undefined = map.imports.lit; void tag; void litUrl;
 createServer((req, res) => { if (!assets.handle(req, res)) res.end(); });
 void collect; void href; void sri; const m: Manifest | undefined = undefined; void m;
 `;

@@ -61,12 +61,13 @@ async function openExample(t: TestContext, env: Record<string, string>, args: st
   return { page, base, failed, consoleErrors, loaded };
 }
 
-it('example app: stylesheet, image, font and JS module load in Chromium, SRI passes, nothing fails', { timeout: 90_000 }, async (t) => {
+it('example app: stylesheet, image, font, JS module and a vendored module by bare specifier load in Chromium, SRI passes, nothing fails', { timeout: 90_000 }, async (t) => {
   const root = join(tempDir(t, 'example'), 'staticfiles');
   const { page, base, failed, consoleErrors, loaded } = await openExample(t, { STATIC_ROOT: root });
 
   await page.goto(base + '/', { waitUntil: 'load' });
   await page.waitForFunction(() => document.body.dataset.js === 'ran', null, { timeout: 10_000 });
+  await page.waitForFunction(() => document.body.dataset.vendor === 'loaded', null, { timeout: 10_000 });
   const state = await page.evaluate(async () => {
     await document.fonts.ready;
     const img = document.getElementById('logo') as HTMLImageElement;
@@ -80,6 +81,8 @@ it('example app: stylesheet, image, font and JS module load in Chromium, SRI pas
       fontLoaded,
       imageWidth: img.naturalWidth,
       greeting: document.getElementById('greeting')!.textContent,
+      vendor: document.getElementById('vendor')!.textContent,
+      importMap: JSON.parse(document.querySelector('script[type=importmap]')!.textContent!),
       integrity: Array.from(document.querySelectorAll('[integrity]')).map((e) => e.getAttribute('integrity')),
     };
   });
@@ -92,6 +95,14 @@ it('example app: stylesheet, image, font and JS module load in Chromium, SRI pas
   assert.equal(state.greeting, 'Hello from myapp, loaded as a hashed ES module.', 'the module and its import ran (SRI passed for it)');
   assert.equal(state.integrity.length, 2);
   for (const v of state.integrity) assert.match(v!, /^sha384-/);
+  // `import { sparkle } from 'confetti'` (left alone by collect) resolved through the page's import map to the hashed file.
+  assert.equal(state.vendor, '✨ confetti, a vendored module found through the import map ✨');
+  const confetti = state.importMap.imports.confetti as string;
+  assert.match(confetti, /^\/static\/vendor\/confetti\/index\.[0-9a-f]{12}\.js$/);
+  assert.equal(state.importMap.imports['vendor/confetti/index.js'], confetti);
+  assert.match(state.importMap.integrity[confetti], /^sha384-/);
+  assert.equal(loaded.get(confetti)?.status, 200, `${confetti} was fetched under its hashed name`);
+  assert.ok(!loaded.has('/static/vendor/confetti/index.js'), 'never under its unhashed name');
 
   const paths = [...loaded.keys()];
   for (const re of [/^\/static\/myapp\/style\.[0-9a-f]{12}\.css$/, /^\/static\/myapp\/js\/main\.[0-9a-f]{12}\.js$/, /^\/static\/myapp\/js\/greet\.[0-9a-f]{12}\.js$/, /^\/static\/myapp\/image\.[0-9a-f]{12}\.png$/, /^\/static\/myapp\/fonts\/open-sans-regular\.[0-9a-f]{12}\.woff2$/]) {
@@ -108,10 +119,16 @@ it('example app: stylesheet, image, font and JS module load in Chromium, SRI pas
 it('example app in development mode (npm run dev): a stylesheet edit restyles the page in place, a module edit reloads it', { timeout: 90_000 }, async (t) => {
   const sources = join(tempDir(t, 'example-dev'), 'static');
   cpSync(SOURCES, sources, { recursive: true });
-  const { page, base, failed, consoleErrors } = await openExample(t, { STATIC_SOURCES: sources }, ['--dev']);
+  const { page, base, failed, consoleErrors, loaded } = await openExample(t, { STATIC_SOURCES: sources }, ['--dev']);
 
   await page.goto(base + '/', { waitUntil: 'load' });
   await page.waitForFunction(() => document.body.dataset.js === 'ran', null, { timeout: 10_000 });
+  // The vendored module, by bare specifier, through an import map of unhashed source URLs.
+  await page.waitForFunction(() => document.body.dataset.vendor === 'loaded', null, { timeout: 10_000 });
+  const importMap = await page.evaluate(() => JSON.parse(document.querySelector('script[type=importmap]')!.textContent!));
+  assert.equal(importMap.imports.confetti, '/static/vendor/confetti/index.js');
+  assert.match(importMap.integrity['/static/vendor/confetti/index.js'], /^sha384-/);
+  assert.equal(loaded.get('/static/vendor/confetti/index.js')?.status, 200);
   await page.waitForFunction(() => (window as unknown as { __staticOriginLiveReload?: { connected: boolean } }).__staticOriginLiveReload?.connected === true, null, { timeout: 10_000 });
   const first = await page.evaluate(() => ({
     color: getComputedStyle(document.body).color,
@@ -132,6 +149,7 @@ it('example app in development mode (npm run dev): a stylesheet edit restyles th
   writeFileSync(greetFile, readFileSync(greetFile, 'utf8').replace('loaded as a hashed ES module', 'edited live'));
   await page.waitForFunction(() => document.getElementById('greeting')?.textContent === 'Hello from myapp, edited live.', null, { timeout: 10_000 });
   assert.equal(await page.evaluate(() => (window as unknown as { __marker?: number }).__marker), undefined, 'the page reloaded');
+  await page.waitForFunction(() => document.body.dataset.vendor === 'loaded', null, { timeout: 10_000 });
   assert.equal(await page.evaluate(() => getComputedStyle(document.body).color), 'rgb(200, 0, 0)', 'the edited stylesheet after the reload');
   assert.deepEqual(failed, []);
   assert.deepEqual(consoleErrors, []);

@@ -27,6 +27,7 @@ app.set('view engine', 'ejs');
 app.locals.static = assets.url; // static('myapp/style.css') → /static/myapp/style.<hash>.css (unhashed in dev)
 app.locals.integrity = assets.integrity; // integrity('myapp/style.css') → sha384-…
 app.locals.liveReloadTag = assets.liveReloadTag; // '' unless dev with live reload
+app.locals.importMapTag = assets.importMapTag; // importMapTag({ confetti: 'vendor/confetti/index.js' }) → <script type="importmap">…
 
 app.use(assets);
 app.get('/', (req, res) => res.render('index'));
