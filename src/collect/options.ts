@@ -36,7 +36,7 @@ export interface CollectOptions {
   /**
    * Names that already carry a bundler's content hash (Vite's `index-BxK3a9Zq.js`, webpack's
    * `main.3f2a9c1b.js`) keep them: not hashed again, mapped to themselves in the manifest.
-   * A RegExp (or its source, in a config file) tested against the base name; `false` hashes
+   * A RegExp (or its source, in a config file) tested against the path relative to the root; `false` hashes
    * every name. Default: `DEFAULT_HASHED_PATTERN` (see the README).
    */
   alreadyHashed?: RegExp | string | false;
