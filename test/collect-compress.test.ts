@@ -84,7 +84,7 @@ describe('compression', () => {
     const first = await run(t, files, {}, dir);
     assert.ok(first.summary.compressed > 40, String(first.summary.compressed));
     const before = readFileSync(join(first.out, first.nameOf('css/f3.css') + '.br'));
-    const second = handles(dir, first.src, first.out, await collect({ sources: [first.src], out: first.out }));
+    const second = handles(dir, first.src, first.out, await collect({ sources: [first.src], out: first.out, cacheDir: false }));
     assert.equal(second.summary.compressed, 0);
     assert.equal(second.summary.reused, uniqueVariants(first));
     assert.ok(readFileSync(join(second.out, second.nameOf('css/f3.css') + '.br')).equals(before));
@@ -93,7 +93,7 @@ describe('compression', () => {
     // Changing one file recompresses only that file's content (it has no references, so its original
     // and hashed copy are the same bytes): one content, two encodings.
     writeFileSync(join(first.src, 'css/f7.css'), '.changed {}\n' + repetitive);
-    const third = await collect({ sources: [first.src], out: first.out });
+    const third = await collect({ sources: [first.src], out: first.out, cacheDir: false });
     assert.equal(third.compressed, 2);
     assert.equal(third.reused, uniqueVariants(first) - 2);
   });
@@ -102,7 +102,7 @@ describe('compression', () => {
     const dir = tempDir(t);
     const first = await run(t, { 'img/a.svg': '<svg>' + ' '.repeat(300) + '</svg>', 'css/x.css': 'x{b:url(../img/a.svg)}\n' + repetitive, 'css/y.css': repetitive + 'y{}' }, {}, dir);
     writeFileSync(join(first.src, 'img/a.svg'), '<svg>' + ' '.repeat(301) + '</svg>');
-    const second = await collect({ sources: [first.src], out: first.out });
+    const second = await collect({ sources: [first.src], out: first.out, cacheDir: false });
     // svg and x.css (each one content under both names): 2 contents × 2 encodings
     assert.equal(second.compressed, 4);
   });
@@ -110,7 +110,7 @@ describe('compression', () => {
   it('recompresses a variant of the previous root that was changed on disk, instead of serving it', async (t) => {
     const r = await run(t, { 'a.css': repetitive });
     writeFileSync(join(r.out, 'a.css.br'), zlib.brotliCompressSync(Buffer.from(repetitive + 'tampered')));
-    const again = handles(r.dir, r.src, r.out, await collect({ sources: [r.src], out: r.out }));
+    const again = handles(r.dir, r.src, r.out, await collect({ sources: [r.src], out: r.out, cacheDir: false }));
     assert.equal(again.summary.compressed, 1); // br could not be trusted (the hashed copy shares the content); gzip could
     assert.ok(zlib.brotliDecompressSync(again.file('a.css.br')).equals(Buffer.from(repetitive)));
   });
@@ -121,7 +121,7 @@ describe('compression', () => {
     const garbage = Buffer.alloc(br.length, 0x41);
     // Same size, wrong bytes, in both names that share the content (either would otherwise be taken).
     for (const n of ['a.css', r.nameOf('a.css')]) writeFileSync(join(r.out, n + '.br'), garbage);
-    const again = handles(r.dir, r.src, r.out, await collect({ sources: [r.src], out: r.out }));
+    const again = handles(r.dir, r.src, r.out, await collect({ sources: [r.src], out: r.out, cacheDir: false }));
     assert.equal(again.summary.compressed, 1);
     assert.ok(again.file(again.nameOf('a.css') + '.br').equals(br));
     assert.ok(again.file('a.css.br').equals(br));
@@ -133,7 +133,7 @@ describe('compression', () => {
     assert.equal(names.length, 12); // a.css, its hashed copy, b.svg, its hashed copy, each with .br and .gz
     const before = new Map(names.map((n) => [n, statSync(join(r.out, n))]));
     const inodes = new Set([...before.values()].map((st) => st.ino));
-    const again = handles(r.dir, r.src, r.out, await collect({ sources: [r.src], out: r.out }));
+    const again = handles(r.dir, r.src, r.out, await collect({ sources: [r.src], out: r.out, cacheDir: false }));
     assert.equal(again.summary.compressed, 0);
     assert.deepEqual(again.manifest, r.manifest);
     for (const n of names) {
@@ -149,7 +149,7 @@ describe('compression', () => {
     const r = await run(t, { 'a.css': repetitive });
     const later = new Date(Date.now() + 60_000);
     utimesSync(join(r.src, 'a.css'), later, later);
-    const again = handles(r.dir, r.src, r.out, await collect({ sources: [r.src], out: r.out }));
+    const again = handles(r.dir, r.src, r.out, await collect({ sources: [r.src], out: r.out, cacheDir: false }));
     assert.equal(again.summary.compressed, 0);
     for (const n of ['a.css', again.nameOf('a.css')]) {
       for (const suffix of ['', '.br', '.gz']) {
@@ -162,7 +162,7 @@ describe('compression', () => {
   it('writes a hashed copy again when the previous root’s was changed on disk', async (t) => {
     const r = await run(t, { 'a.css': repetitive });
     writeFileSync(join(r.out, r.nameOf('a.css')), 'tampered');
-    const again = handles(r.dir, r.src, r.out, await collect({ sources: [r.src], out: r.out }));
+    const again = handles(r.dir, r.src, r.out, await collect({ sources: [r.src], out: r.out, cacheDir: false }));
     assert.equal(again.hashed('a.css'), repetitive);
     assert.equal(again.file('a.css').toString(), repetitive);
   });

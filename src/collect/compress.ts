@@ -9,6 +9,7 @@ import * as zlib from 'node:zlib';
 import compressible from 'compressible';
 import { lookup } from 'mime-types';
 import { ENCODING_SUFFIX, type EncodingName } from '../contract/encodings.js';
+import type { CompressionCache } from './compress-cache.js';
 import { type Manifest } from '../contract/manifest.js';
 
 /** A variant is kept only when `compressed <= original * KEEP_RATIO`. */
@@ -88,7 +89,10 @@ export interface CompressResult {
   /** content digest → encodings tried and not kept. */
   rejected: Record<string, EncodingName[]>;
   compressed: number;
+  /** Variants taken from the previous root. */
   reused: number;
+  /** Variants (or known rejects) taken from the persistent compression cache. */
+  cached: number;
 }
 
 /** Compresses each distinct content once per encoding, taking what it can from the previous output. */
@@ -96,6 +100,7 @@ export async function compressAll(
   jobs: CompressJob[],
   encodings: readonly EncodingName[],
   previous: PreviousOutput,
+  cache: CompressionCache | undefined,
   onDone: (done: number, total: number, name: string) => void,
 ): Promise<CompressResult> {
   const variants = new Map<string, Partial<Record<EncodingName, Variant>>>();
@@ -107,6 +112,7 @@ export async function compressAll(
 
   let compressed = 0;
   let reused = 0;
+  let cached = 0;
   let done = 0;
   const tasks: Array<() => Promise<void>> = [];
   // Largest first keeps every core busy to the end instead of waiting on one big file.
@@ -115,13 +121,23 @@ export async function compressAll(
     const textual = isTextual(job.name);
     for (const enc of encodings) {
       tasks.push(async () => {
+        // The previous root first (linked, not even read), then the persistent cache, then zlib.
         const old = fromPrevious(job, enc, previous, prevByHash);
         let out: Variant | null | undefined = old;
-        if (old === undefined) {
-          const data = await compressWith(enc, job.data, textual);
-          compressed++;
-          out = data.length > job.data.length * KEEP_RATIO ? null : { size: data.length, data };
-        } else if (old) reused++;
+        if (old) reused++;
+        else if (old === undefined) {
+          const key = { hash: job.hash, encoding: enc, textual };
+          const hit = cache?.get(key);
+          if (hit !== undefined) {
+            cached++;
+            out = hit === 'rejected' ? null : { size: hit.length, data: hit };
+          } else {
+            const data = await compressWith(enc, job.data, textual);
+            compressed++;
+            out = data.length > job.data.length * KEEP_RATIO ? null : { size: data.length, data };
+            cache?.put(key, out === null ? 'rejected' : data);
+          }
+        }
         if (out) variants.get(job.hash)![enc] = out;
         else (rejected[job.hash] ??= []).push(enc);
         onDone(++done, tasks.length, job.name);
@@ -132,7 +148,7 @@ export async function compressAll(
   // (2 cores: 1.6 → 1.95 busy). libuv's pool (4 threads by default) bounds it anyway.
   await runPool(tasks, availableParallelism() + 1);
   for (const list of Object.values(rejected)) list.sort();
-  return { variants, rejected, compressed, reused };
+  return { variants, rejected, compressed, reused, cached };
 }
 
 /**

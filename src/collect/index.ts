@@ -4,6 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import type { EncodingName } from '../contract/encodings.js';
 import { readPrevious } from './carry-over.js';
+import { openCompressionCache } from './compress-cache.js';
 import { compressAll, isCompressible, type CompressResult } from './compress.js';
 import { checkLayout, findFiles, readFound, type Duplicate } from './find.js';
 import { hashAll } from './hash.js';
@@ -37,6 +38,8 @@ export interface CollectSummary {
   compressed: number;
   /** Variants taken from the previous root instead of compressed again. */
   reused: number;
+  /** Variants (and known rejects) taken from the persistent compression cache (`cacheDir`). */
+  cached: number;
   warnings: string[];
   /** Wall time in milliseconds. */
   timeMs: number;
@@ -72,11 +75,13 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
 
   // Compress each distinct content once, taking what the previous root already has.
   const previous = await readPrevious(opts.out, warn);
-  let compression: CompressResult = { variants: new Map(), rejected: Object.create(null), compressed: 0, reused: 0 };
+  let compression: CompressResult = { variants: new Map(), rejected: Object.create(null), compressed: 0, reused: 0, cached: 0 };
   if (opts.encodings.length && !opts.dryRun) {
     const jobs = [...outputs.values()].filter((o) => o.data.length > 0 && isCompressible(o.name)).map((o) => ({ hash: o.hash, data: o.data, name: o.name }));
     opts.onEvent({ type: 'phase', phase: 'compress', total: jobs.length * opts.encodings.length });
-    compression = await compressAll(jobs, opts.encodings, previous, (done, total, name) => opts.onEvent({ type: 'progress', phase: 'compress', done, total, name }));
+    const cache = opts.cacheDir === false ? undefined : openCompressionCache(opts.cacheDir, opts.cacheMaxBytes);
+    compression = await compressAll(jobs, opts.encodings, previous, cache, (done, total, name) => opts.onEvent({ type: 'progress', phase: 'compress', done, total, name }));
+    cache?.close();
   }
 
   // Write the new root beside the old one and swap it in.
@@ -99,6 +104,7 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
     encodings: layout.totals,
     compressed: compression.compressed,
     reused: compression.reused,
+    cached: compression.cached,
     warnings,
     timeMs: Math.round(performance.now() - started),
   };

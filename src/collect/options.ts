@@ -1,5 +1,6 @@
 // Collect options are normalised once into a frozen shape; bad values throw a TypeError naming the option.
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { optionError, StaticOriginError } from '../errors.js';
 import { normalizeEncodings, requireCompressors, type EncodingName } from '../contract/encodings.js';
 import { normalizePrefix } from '../contract/prefix.js';
@@ -40,6 +41,15 @@ export interface CollectOptions {
    * every name. Default: `DEFAULT_HASHED_PATTERN` (see the README).
    */
   alreadyHashed?: RegExp | string | false;
+  /**
+   * The persistent compression cache: a directory shared by collects on this machine, so a
+   * fresh checkout compresses nothing compressed before. Default
+   * `node_modules/.cache/static-origin` under `cwd` when `node_modules` exists there, else
+   * none; `false` turns it off.
+   */
+  cacheDir?: string | false;
+  /** The cache's bound in bytes; past it, the entries used longest ago go. Default 512 MiB. */
+  cacheMaxBytes?: number;
   /** Relative `sources` and `out` are resolved against this. Default `process.cwd()`. */
   cwd?: string;
   /** Receives progress events and warnings. */
@@ -57,11 +67,13 @@ export interface NormalizedOptions {
   readonly clear: boolean;
   readonly dryRun: boolean;
   readonly alreadyHashed: (name: string) => boolean;
+  readonly cacheDir: string | false;
+  readonly cacheMaxBytes: number;
   readonly onEvent: (event: CollectEvent) => void;
 }
 
 /** The options a config file (and so the CLI) may set: all but `cwd` and `onEvent`, which only code can give. */
-export const CONFIG_OPTION_NAMES: readonly string[] = Object.freeze(['sources', 'out', 'prefix', 'ignore', 'keepOriginals', 'encodings', 'strict', 'clear', 'dryRun', 'alreadyHashed']);
+export const CONFIG_OPTION_NAMES: readonly string[] = Object.freeze(['sources', 'out', 'prefix', 'ignore', 'keepOriginals', 'encodings', 'strict', 'clear', 'dryRun', 'alreadyHashed', 'cacheDir', 'cacheMaxBytes']);
 const KNOWN = new Set([...CONFIG_OPTION_NAMES, 'cwd', 'onEvent']);
 
 export function normalizeOptions(options: CollectOptions): NormalizedOptions {
@@ -96,8 +108,26 @@ export function normalizeOptions(options: CollectOptions): NormalizedOptions {
     clear: bool('clear', options.clear, false),
     dryRun: bool('dryRun', options.dryRun, false),
     alreadyHashed: alreadyHashedTest(options.alreadyHashed),
+    cacheDir: cacheDirOf(options.cacheDir, cwd),
+    cacheMaxBytes: cacheBound(options.cacheMaxBytes),
     onEvent: fn('onEvent', options.onEvent),
   });
+}
+
+function cacheDirOf(value: unknown, cwd: string): string | false {
+  if (value === false) return false;
+  if (value === undefined) {
+    const modules = resolve(cwd, 'node_modules');
+    return existsSync(modules) ? join(modules, '.cache', 'static-origin') : false;
+  }
+  if (typeof value !== 'string' || value === '') throw optionError('cacheDir', 'a directory path, or false', value);
+  return resolve(cwd, value);
+}
+
+function cacheBound(value: unknown): number {
+  if (value === undefined) return 512 * 1024 * 1024;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw optionError('cacheMaxBytes', 'a whole number of bytes', value);
+  return value;
 }
 
 function alreadyHashedTest(value: unknown): (name: string) => boolean {

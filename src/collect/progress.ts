@@ -51,7 +51,7 @@ export function formatSummary(s: CollectSummary): string {
     rows.push([enc, `${t.files} files, ${formatBytes(t.bytesBefore)} → ${formatBytes(t.bytesAfter)} (${pct}%)`]);
   }
   if (s.dryRun) rows.push(['compression', 'skipped (dry run)']);
-  else rows.push(['reused', `${s.reused} variants from the previous root, ${s.compressed} compressed now`]);
+  else rows.push(['reused', `${s.reused} variants from the previous root, ${s.cached ? `${s.cached} from the cache, ` : ''}${s.compressed} compressed now`]);
   if (s.warnings.length) rows.push(['warnings', String(s.warnings.length)]);
   rows.push(['time', `${(s.timeMs / 1000).toFixed(2)} s`]);
   const w = Math.max(...rows.map(([k]) => k.length));
