@@ -26,7 +26,7 @@ export function findCssRefs(text: string): Reference[] {
     }
     if (c === 0x22 || c === 0x27) {
       const str = readString(text, i);
-      if (pendingImport || (imageSets.length > 0 && imageSets[imageSets.length - 1] === depth)) {
+      if (!str.bad && (pendingImport || (imageSets.length > 0 && imageSets[imageSets.length - 1] === depth))) {
         refs.push({ start: i + 1, end: str.valueEnd, value: str.value, kind: 'url', context: 'css-string', quote: text[i] });
       }
       pendingImport = false;
@@ -88,7 +88,7 @@ function readUrl(text: string, from: number): { ref?: Reference; end: number } {
   const q = text.charCodeAt(j);
   if (q === 0x22 || q === 0x27) {
     const str = readString(text, j);
-    const ref: Reference = { start: j + 1, end: str.valueEnd, value: str.value, kind: 'url', context: 'css-string', quote: text[j] };
+    const ref: Reference | undefined = str.bad ? undefined : { start: j + 1, end: str.valueEnd, value: str.value, kind: 'url', context: 'css-string', quote: text[j] };
     let k = str.end;
     while (k < text.length && isWhitespace(text.charCodeAt(k))) k++;
     return { ref, end: text.charCodeAt(k) === 0x29 ? k + 1 : str.end };
@@ -148,14 +148,15 @@ function sourceMapInComment(text: string, start: number, end: number): Reference
   return { start: vs, end: ve, value, kind: 'url', context: 'css-comment', quote: '' };
 }
 
-function readString(text: string, at: number): { value: string; valueEnd: number; end: number } {
+function readString(text: string, at: number): { value: string; valueEnd: number; end: number; bad: boolean } {
   const quote = text.charCodeAt(at);
   let j = at + 1;
   let value = '';
   while (j < text.length) {
     const c = text.charCodeAt(j);
-    if (c === quote) return { value, valueEnd: j, end: j + 1 };
-    if (c === 0x0a || c === 0x0d || c === 0x0c) return { value, valueEnd: j, end: j }; // bad-string: ends at the newline
+    if (c === quote) return { value, valueEnd: j, end: j + 1, bad: false };
+    // A raw newline makes a bad-string (CSS Syntax §4.3.5): browsers drop the declaration, so it is no reference.
+    if (c === 0x0a || c === 0x0d || c === 0x0c) return { value, valueEnd: j, end: j, bad: true };
     if (c === 0x5c) {
       const next = text.charCodeAt(j + 1);
       if (j + 1 >= text.length) { j++; continue; }
@@ -169,7 +170,7 @@ function readString(text: string, at: number): { value: string; valueEnd: number
     value += text[j];
     j++;
   }
-  return { value, valueEnd: j, end: j };
+  return { value, valueEnd: j, end: j, bad: false };
 }
 
 /** `\` followed by up to six hex digits and one optional whitespace, or by any other character. */

@@ -93,7 +93,8 @@ export function serializeManifest(manifest: Manifest): string {
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (!isObject(value)) return value;
-  const out: Record<string, unknown> = {};
+  // No prototype: a file named `__proto__` is a key like any other.
+  const out: Record<string, unknown> = Object.create(null);
   for (const key of Object.keys(value as object).sort()) out[key] = sortKeys((value as Record<string, unknown>)[key]);
   return out;
 }

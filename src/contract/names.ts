@@ -41,11 +41,20 @@ export function hashedName(name: string, hash: string): string {
   return path.slice(0, slash + 1) + hashed + suffix;
 }
 
-/** Whether a name carries this content hash where `hashedName` puts it (a hashed copy of some earlier collect). */
+/** Whether `hashedName` would give this name for some name and this hash (a hashed copy of some earlier collect). */
 export function carriesHash(name: string, hash: string): boolean {
+  const h = `.${hash.slice(0, NAME_HASH_LENGTH)}`;
   const base = name.slice(name.lastIndexOf('/') + 1);
+  // `Makefile.<h>`, `.htaccess.<h>`: a base with no extension of its own (no dot after its first character).
+  if (base.endsWith(h)) {
+    const stem = base.slice(0, -h.length);
+    if (stem !== '' && stem.indexOf('.', 1) < 0) return true;
+  }
+  // `style.<h>.css`: the hash before the last extension, with something before it.
   const dot = base.lastIndexOf('.');
-  return dot > 0 && base.slice(0, dot).endsWith(`.${hash.slice(0, NAME_HASH_LENGTH)}`);
+  if (dot <= 0) return false;
+  const stem = base.slice(0, dot);
+  return stem.length > h.length && stem.endsWith(h);
 }
 
 /** The error for a name nobody knows, naming the closest known names. */

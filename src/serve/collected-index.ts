@@ -2,8 +2,9 @@
 // prefix) → entry. The only owner of its entries: it builds them (lazily), rebuilds one
 // whose file changed, and drops what leaves, giving cached bodies back to the budget.
 //
-// A large root is indexed compactly: at startup each file gets its stats and its
-// content-derived tag; its header lists and prebuilt answers are built once, on its first
+// A large root is indexed compactly, and startup reads no file's contents: each file gets
+// its stats; its tag (the manifest's hash, or for a file the manifest does not vouch for a
+// hash of its bytes), header lists and prebuilt answers are built once, on its first
 // request (or at startup when a `headers` hook is given, so the hook runs at scan time and
 // its errors surface at construction).
 import { readFileSync, statSync } from 'node:fs';
@@ -26,7 +27,9 @@ type Siblings = Readonly<Partial<Record<EncodingName, FoundFile>>>;
 interface PendingFile {
   readonly kind: 'pending';
   readonly file: FoundFile;
-  /** The tag body, hashed at startup; undefined when the manifest's hash gives it. */
+  /** While the bytes of a file the manifest does not vouch for are hashed, on its first request. */
+  hashing?: Promise<FileEntry | undefined>;
+  /** The tag body when known at startup (a `headers` hook hashes there); else the manifest's hash, or hashed on first use. */
   readonly tag: string | undefined;
 }
 
@@ -93,7 +96,7 @@ export function createCollectedIndex(options: NormalizedOptions, warn: Warn = de
     // Files the manifest vouches for take their tag on first use; others are hashed now.
     const entry: FileEntry | PendingFile = eager
       ? buildFileEntry(file, statSiblings(siblingsOf(file)), startupTag(file, ctx), ctx)
-      : { kind: 'pending', file, tag: manifestTag(file, ctx) === undefined ? startupTag(file, ctx) : undefined };
+      : { kind: 'pending', file, tag: undefined };
     entries.set(`/${file.rel}`, entry);
     const keys = indexKeys(file.rel, options.index);
     if (keys === undefined || redirect === undefined) continue;
@@ -135,11 +138,31 @@ export function createCollectedIndex(options: NormalizedOptions, warn: Warn = de
     }
   }
 
-  /** Builds a pending file's answers (once: both of its keys then hold the built entry). */
-  function materialize(pending: PendingFile): FileEntry {
-    const built = buildFileEntry(pending.file, statSiblings(siblingsOf(pending.file)), pending.tag ?? manifestTag(pending.file, ctx)!, ctx);
+  /**
+   * Builds a pending file's answers (once: both of its keys then hold the built entry).
+   * Its tag is the manifest's hash, or a hash of its bytes taken here, as a stream, off the
+   * startup path and off the event loop, once however many requests wait for it.
+   */
+  function materialize(pending: PendingFile): FileEntry | Promise<FileEntry | undefined> {
+    const tag = pending.tag ?? manifestTag(pending.file, ctx);
+    if (tag !== undefined) return build(pending, tag);
+    return (pending.hashing ??= tagOfFile(absolutePath(realRoot, pending.file)).then(
+      // A file that changed since the scan is rebuilt from a fresh stat, the way a re-index does.
+      (hashed) => (hashed.size === pending.file.size ? build(pending, hashed.tag) : rebuildPending(pending)),
+      () => rebuildPending(pending),
+    ));
+  }
+
+  function build(pending: PendingFile, tag: string): FileEntry {
+    const built = buildFileEntry(pending.file, statSiblings(siblingsOf(pending.file)), tag, ctx);
     replace(pending.file.rel, pending, built);
     return built;
+  }
+
+  async function rebuildPending(pending: PendingFile): Promise<FileEntry | undefined> {
+    const fresh = await rebuild(pending.file.rel).catch(() => undefined);
+    replace(pending.file.rel, pending, fresh);
+    return fresh;
   }
 
   /** One path rebuilt the way the scan would have: stats, siblings, and a tag hashed off the event loop. */
@@ -196,7 +219,7 @@ export function createCollectedIndex(options: NormalizedOptions, warn: Warn = de
 
   return {
     cache,
-    lookup(key: string): Entry | undefined {
+    lookup(key: string): Entry | Promise<Entry | undefined> | undefined {
       const slot = entries.get(key);
       return slot?.kind === 'pending' ? materialize(slot) : slot;
     },

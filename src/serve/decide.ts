@@ -81,9 +81,10 @@ export function decide(view: RequestView, entry: FileEntry, ctx: DecideContext):
  * protocol-relative `//host` address.
  */
 export function decideRedirect(view: RequestView, entry: RedirectEntry, originalUrl: string): Decision {
-  if (view.method !== 'GET' && view.method !== 'HEAD') return entry.methodNotAllowed;
+  if (view.method !== 'GET' && view.method !== 'HEAD') return view.method === 'OPTIONS' ? entry.options : entry.methodNotAllowed;
   const q = originalUrl.indexOf('?');
-  const path = q < 0 ? originalUrl : originalUrl.slice(0, q);
+  // Browsers drop tabs and newlines from a Location before reading it: so do we, first.
+  const path = (q < 0 ? originalUrl : originalUrl.slice(0, q)).replace(/[\t\r\n]/g, '');
   const query = q < 0 ? '' : originalUrl.slice(q);
   const location = `/${path.replace(/^[/\\]+/, '')}/${query}`;
   return { status: 301, headers: ['Location', location, ...entry.headers], body: null };

@@ -68,6 +68,7 @@ export interface RedirectEntry {
   readonly kind: 'redirect';
   readonly headers: readonly string[];
   readonly methodNotAllowed: Decision;
+  readonly options: Decision;
 }
 
 export type Entry = FileEntry | RedirectEntry;
@@ -232,5 +233,6 @@ export function buildRedirectEntry(options: NormalizedOptions): RedirectEntry {
     kind: 'redirect',
     headers: ['Cache-Control', `public, max-age=${options.maxAge}`, 'Content-Length', '0'],
     methodNotAllowed: { status: 405, headers: ['Allow', ALLOW, 'Content-Length', '0'], body: null },
+    options: { status: 204, headers: ['Allow', ALLOW], body: null },
   };
 }
