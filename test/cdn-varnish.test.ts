@@ -15,10 +15,12 @@ describe('behind Varnish', () => {
   let origin: Listening;
   let cdn: Varnish;
   const seen: Seen[] = [];
+  let refresh: () => void = () => {};
 
   before(async () => {
     fx = hashedAndPrecompressed();
-    const assets = staticOrigin({ root: fx.root, maxAge: 1 });
+    const assets = staticOrigin({ root: fx.root, maxAge: 1, missMaxAge: 1 });
+    refresh = () => assets.refresh();
     origin = await listen((req, res) => {
       res.on('finish', () => seen.push({ url: req.url as string, ae: req.headers['accept-encoding'], inm: req.headers['if-none-match'] as string | undefined, status: res.statusCode }));
       assets(req, res, () => { res.statusCode = 404; res.end(); });
@@ -87,5 +89,26 @@ describe('behind Varnish', () => {
     const r = await get(cdn.port, url, { 'accept-encoding': 'deflate' });
     assert.equal(r.headers.vary, undefined);
     assert.equal(hits(url).length, 1, 'one cached copy for every client');
+  });
+
+  it('does not pin a miss under the prefix: a file a newer deploy adds is served within missMaxAge', async () => {
+    const url = '/static/css/added-later.css';
+    const miss = await get(cdn.port, url);
+    assert.equal(miss.status, 404);
+    assert.equal(miss.headers['cache-control'], 'public, max-age=1', 'the app\'s 404 under the prefix carries the short lifetime');
+    assert.equal((await get(cdn.port, url)).status, 404);
+    assert.equal(hits(url).length, 1, 'the miss is cached, briefly');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(`${fx.root}/css/added-later.css`, 'p{}');
+    refresh();
+    await new Promise((r) => setTimeout(r, 2200));
+    const found = await get(cdn.port, url);
+    assert.equal(found.status, 200, 'not pinned: Varnish asked again');
+    assert.equal(found.body.toString(), 'p{}');
+  });
+
+  it('leaves app routes outside the prefix alone', async () => {
+    const r = await get(origin.port, '/api/ping');
+    assert.equal(r.headers['cache-control'], undefined);
   });
 });

@@ -153,3 +153,31 @@ describe('refresh() and close()', () => {
     } finally { tmp.cleanup(); }
   });
 });
+
+describe('missMaxAge', () => {
+  it('a miss under the prefix is short-lived for caches: our own 404, and the app\'s after fallthrough', async () => {
+    const tmp = tempDir('miss');
+    try {
+      put(tmp.dir, 'a.css', 'a{}');
+      assert.throws(() => staticOrigin({ root: tmp.dir, missMaxAge: -1 }), /option "missMaxAge"/);
+      assert.throws(() => staticOrigin({ root: tmp.dir, missMaxAge: 1.5 }), /option "missMaxAge"/);
+      const own = staticOrigin({ root: tmp.dir, fallthrough: false });
+      const through = staticOrigin({ root: tmp.dir, missMaxAge: 30 });
+      const srv = await listen((req, res) => {
+        if (req.url!.startsWith('/own')) { req.url = req.url!.slice(4); if (!own.handle(req, res)) res.end('never'); return; }
+        through(req, res, () => { res.statusCode = 404; res.end('app'); });
+      });
+      try {
+        const a = await get(srv.port, '/own/static/gone.css');
+        assert.equal(a.status, 404);
+        assert.equal(a.headers['cache-control'], 'public, max-age=5', 'the default');
+        const b = await get(srv.port, '/static/gone.css');
+        assert.equal(b.body.toString(), 'app');
+        assert.equal(b.headers['cache-control'], 'public, max-age=30');
+        assert.equal((await get(srv.port, '/static/../x')).headers['cache-control'], 'public, max-age=30', 'a refused path under the prefix too');
+        assert.equal((await get(srv.port, '/other/x')).headers['cache-control'], undefined, 'not under the prefix: untouched');
+        assert.equal((await get(srv.port, '/static/a.css')).headers['cache-control'], 'public, max-age=60');
+      } finally { await srv.close(); }
+    } finally { tmp.cleanup(); }
+  });
+});

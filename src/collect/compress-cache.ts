@@ -12,8 +12,12 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unl
 import { join } from 'node:path';
 import type { EncodingName } from '../contract/encodings.js';
 
-/** Bump when a compressor's settings change: old entries are then never read again (and age out). */
-const LAYOUT = 'v1';
+/**
+ * Bump `v1` when a compressor's settings change; the zlib and brotli versions are part of the
+ * key too, so output is always what this Node would write itself. Old entries are then never
+ * read again, and age out.
+ */
+const LAYOUT = `v1-zlib${process.versions.zlib}-br${process.versions.brotli ?? ''}-zstd${(process.versions as Record<string, string | undefined>).zstd ?? ''}`;
 const KEPT = Buffer.from('SOC1');
 const REJECTED = Buffer.from('SOC0');
 const HEAD = 4 + 32;

@@ -14,6 +14,7 @@ import { createLiveIndex } from './live-index.js';
 import { ignoredName } from '../contract/sources.js';
 import { createLiveReload, type LiveReload } from './live-reload.js';
 import { normalizeOptions, type NextFunction, type NormalizedOptions, type StaticOriginMiddleware, type StaticOriginOptions } from './options.js';
+import { preloadMiddleware } from './preload.js';
 import { defaultWarn, type Warn } from './scan.js';
 import type { Entry, StaticIndex } from './static-index.js';
 import { writeFromDisk, writeNow, type DiskProblem } from './writer.js';
@@ -48,30 +49,47 @@ export function indexOf(middleware: StaticOriginMiddleware): StaticIndex | undef
 export function staticOrigin(input: StaticOriginOptions): StaticOriginMiddleware {
   const options = normalizeOptions(input);
   let index: StaticIndex | undefined = createIndex(options);
+  const missCacheControl = `public, max-age=${options.missMaxAge}`;
+  const notFoundHeaders = [...NOT_FOUND_HEADERS, 'Cache-Control', missCacheControl];
   const dctx: DecideContext = { negotiate: createNegotiator(options.encodings), maxRanges: MAX_RANGES, boundary: randomBytes(12).toString('hex') };
   const liveReload: LiveReload | undefined = options.liveReload
     ? createLiveReload({ sources: options.sources.map(({ dir, prefix }) => ({ dir, prefix })), mount: options.mount, ignore: (name) => ignoredName(options.sources, name, options.ignore) })
     : undefined;
 
   /** A miss: `next()` (or `next(404)`), or for `handle()` false (or a 404 answer). */
-  function miss(res: ServerResponse, next: NextFunction | undefined): boolean {
+  function miss(req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined): boolean {
+    markMiss(req, res);
     if (next !== undefined) {
       if (options.fallthrough) next();
       else next(notFoundError());
       return false;
     }
     if (options.fallthrough) return false;
-    res.writeHead(404, NOT_FOUND_HEADERS);
+    res.writeHead(404, notFoundHeaders);
     res.end('Not Found');
     return true;
   }
 
+  /**
+   * A miss under a dedicated prefix is short-lived for caches: a CDN must not pin a 404 for a
+   * name a newer replica already has (a rolling deploy). The app answering the miss may set
+   * its own Cache-Control. With prefix `/` every app route is "under the prefix", so only
+   * our own 404 carries it.
+   */
+  function markMiss(req: IncomingMessage, res: ServerResponse): void {
+    if (options.prefix === '/' || res.headersSent) return;
+    const url = req.url as string;
+    if (url.startsWith(options.mount) && (url.length === options.mount.length || url[options.mount.length] === '/' || url[options.mount.length] === '?')) {
+      res.setHeader('Cache-Control', missCacheControl);
+    }
+  }
+
   /** A miss found only after `handle()` had already said it would answer. */
-  function lateMiss(res: ServerResponse, next: NextFunction | undefined): void {
+  function lateMiss(req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined): void {
     if (next !== undefined) {
-      miss(res, next);
+      miss(req, res, next);
     } else if (!res.headersSent) {
-      res.writeHead(404, NOT_FOUND_HEADERS);
+      res.writeHead(404, notFoundHeaders);
       res.end('Not Found');
     }
   }
@@ -95,10 +113,10 @@ export function staticOrigin(input: StaticOriginOptions): StaticOriginMiddleware
         return;
       }
       // Not the file the index describes any more: the index rebuilds this entry, and we decide again.
-      if (attempt >= MAX_REINDEX) return lateMiss(res, next);
+      if (attempt >= MAX_REINDEX) return lateMiss(req, res, next);
       current.reindex(entry).then((fresh) => {
         if (res.destroyed) return;
-        if (fresh === undefined) lateMiss(res, next);
+        if (fresh === undefined) lateMiss(req, res, next);
         else respond(req, res, current, fresh, next, attempt + 1);
       });
     });
@@ -108,7 +126,7 @@ export function staticOrigin(input: StaticOriginOptions): StaticOriginMiddleware
     const originalUrl = (req as { originalUrl?: string }).originalUrl ?? (req.url as string);
     const decision = decideRedirect(req, entry, originalUrl);
     // Node refuses header values it cannot send; such a URL is simply not ours.
-    if (decision.status === 301 && !PRINTABLE_ASCII.test(decision.headers[1])) return miss(res, next);
+    if (decision.status === 301 && !PRINTABLE_ASCII.test(decision.headers[1])) return miss(req, res, next);
     writeNow(res, decision, undefined);
     return true;
   }
@@ -121,17 +139,17 @@ export function staticOrigin(input: StaticOriginOptions): StaticOriginMiddleware
 
   function serve(req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined): boolean {
     const current = index;
-    if (current === undefined) return miss(res, next);
+    if (current === undefined) return miss(req, res, next);
     if (liveReload !== undefined && liveReload.handle(req, res)) return true;
     const key = toKey(req.url as string, options.mount);
     const found = key === null ? undefined : current.lookup(key);
-    if (found === undefined) return miss(res, next);
+    if (found === undefined) return miss(req, res, next);
     if (!(found instanceof Promise)) return answer(req, res, current, found, next);
     // Development: the file changed since it was last read; the index reads it first.
     found.then((entry) => {
       if (res.destroyed) return;
-      if (entry === undefined) lateMiss(res, next);
-      else if (!answer(req, res, current, entry, next) && next === undefined) lateMiss(res, next);
+      if (entry === undefined) lateMiss(req, res, next);
+      else if (!answer(req, res, current, entry, next) && next === undefined) lateMiss(req, res, next);
     });
     return true;
   }
@@ -180,6 +198,8 @@ export function staticOrigin(input: StaticOriginOptions): StaticOriginMiddleware
   middleware.importMap = (specifiers?: ImportMapSpecifiers): ImportMap => importMapsOf(liveIndex()).map(specifiers);
 
   middleware.importMapTag = (specifiers?: ImportMapSpecifiers): string => importMapsOf(liveIndex()).tag(specifiers);
+
+  middleware.preload = (names: readonly string[]) => preloadMiddleware(names, { url: middleware.url, integrity: middleware.integrity, version: () => index, live: options.dev });
 
   // Connect treats any function with a `handle` member as a sub-app and calls
   // `handle(req, res, next)`, so a given `next` makes it behave as the middleware does.

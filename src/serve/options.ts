@@ -49,6 +49,8 @@ export interface StaticOriginOptions {
   /** Development with `sources` only: glob patterns to ignore, as collect's `ignore`. */
   ignore?: string[];
   memoryCache?: MemoryCacheOptions | false;
+  /** Seconds a cache may keep a miss under the prefix (a 404 for a name a newer replica may have). Default 5. */
+  missMaxAge?: number;
 }
 
 export type NextFunction = (err?: unknown) => void;
@@ -78,6 +80,13 @@ export interface StaticOriginMiddleware {
   importMap(specifiers?: ImportMapSpecifiers): ImportMap;
   /** `importMap(specifiers)` as a `<script type="importmap">` element, escaped for the page. */
   importMapTag(specifiers?: ImportMapSpecifiers): string;
+  /**
+   * A `(req, res, next)` middleware for page routes that sends `103 Early Hints` with a `Link`
+   * preload for each named file, and the same `Link` values on the final response. Names
+   * are resolved now: an unknown name throws as `url()` does, a file no browser can
+   * preload (by extension) throws a TypeError.
+   */
+  preload(names: readonly string[]): (req: IncomingMessage, res: ServerResponse, next: NextFunction) => void;
 }
 
 export interface NormalizedOptions {
@@ -96,6 +105,7 @@ export interface NormalizedOptions {
   readonly mimeTypes: Readonly<Record<string, string>>;
   readonly fallthrough: boolean;
   readonly memoryCache: { readonly maxBytes: number; readonly maxFileBytes: number };
+  readonly missMaxAge: number;
   readonly dev: boolean;
   /** Development: what to serve live, in order (the root alone when no `sources` are given). Relative dirs resolve against the working directory. */
   readonly sources: readonly NormalizedSource[];
@@ -105,7 +115,7 @@ export interface NormalizedOptions {
   readonly liveReload: boolean;
 }
 
-const KNOWN = new Set(['root', 'prefix', 'baseUrl', 'maxAge', 'immutable', 'index', 'encodings', 'cors', 'headers', 'mimeTypes', 'fallthrough', 'sources', 'dev', 'liveReload', 'ignore', 'memoryCache']);
+const KNOWN = new Set(['root', 'prefix', 'baseUrl', 'maxAge', 'immutable', 'index', 'encodings', 'cors', 'headers', 'mimeTypes', 'fallthrough', 'sources', 'dev', 'liveReload', 'ignore', 'memoryCache', 'missMaxAge']);
 const MiB = 1024 * 1024;
 
 export function normalizeOptions(input: unknown): NormalizedOptions {
@@ -144,6 +154,7 @@ export function normalizeOptions(input: unknown): NormalizedOptions {
     mimeTypes: normalizeMimeTypes(o.mimeTypes),
     fallthrough: optionalBoolean('fallthrough', o.fallthrough, true),
     memoryCache: normalizeMemoryCache(o.memoryCache),
+    missMaxAge: seconds('missMaxAge', o.missMaxAge, 5),
     dev,
     sources: devSources,
     fromSources: dev && sources.length > 0,
@@ -212,6 +223,12 @@ function normalizeMemoryCache(value: unknown): { maxBytes: number; maxFileBytes:
     return given;
   };
   return Object.freeze({ maxBytes: size('maxBytes', v.maxBytes, 64 * MiB), maxFileBytes: size('maxFileBytes', v.maxFileBytes, MiB) });
+}
+
+function seconds(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 31536000) throw optionError(name, 'a whole number of seconds from 0 to 31536000', value);
+  return value;
 }
 
 function optionalBoolean(name: string, value: unknown, fallback: boolean): boolean {
