@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { it, type TestContext } from 'node:test';
 import { chromium } from 'playwright-core';
 import { tempDir } from './fixtures/collect/helpers.js';
+import { raw } from './helpers/http.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const START = resolve(import.meta.dirname, '../examples/myapp/start.js');
@@ -51,14 +52,17 @@ async function openExample(t: TestContext, env: Record<string, string>, args: st
   const page = await browser.newPage();
   const failed: string[] = [];
   const consoleErrors: string[] = [];
+  const consoleWarnings: string[] = [];
   const loaded = new Map<string, { status: number; encoding: string | undefined }>();
+  const responses = new Map<string, number>();
   page.on('requestfailed', (req) => { if (!req.url().includes('/.static-origin/')) failed.push(`${req.url()} ${req.failure()?.errorText}`); });
-  page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(msg.text()); });
+  page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(msg.text()); else if (msg.type() === 'warning') consoleWarnings.push(msg.text()); });
   page.on('response', (res) => {
     loaded.set(new URL(res.url()).pathname, { status: res.status(), encoding: res.headers()['content-encoding'] });
+    responses.set(new URL(res.url()).pathname, (responses.get(new URL(res.url()).pathname) ?? 0) + 1);
     if (res.status() >= 400) failed.push(`${res.url()} ${res.status()}`);
   });
-  return { page, base, failed, consoleErrors, loaded };
+  return { page, base, failed, consoleErrors, consoleWarnings, loaded, responses };
 }
 
 it('example app: stylesheet, image, font, JS module and a vendored module by bare specifier load in Chromium, SRI passes, nothing fails', { timeout: 90_000 }, async (t) => {
@@ -112,6 +116,57 @@ it('example app: stylesheet, image, font, JS module and a vendored module by bar
   }
   const cssPath = paths.find((p) => p.includes('style.'))!;
   assert.equal(loaded.get(cssPath)!.encoding, 'br', 'Chromium got the brotli variant');
+  assert.deepEqual(failed, []);
+  assert.deepEqual(consoleErrors, []);
+});
+
+it('example app: Early Hints on "/" (a 103, and the Link on the page); Chromium uses every preload: one fetch each, started by the hint, no preload warning, and the import map still works on a repeat visit', { timeout: 90_000 }, async (t) => {
+  const root = join(tempDir(t, 'example-preload'), 'staticfiles');
+  const { page, base, failed, consoleErrors, consoleWarnings, responses } = await openExample(t, { STATIC_ROOT: root });
+  const pageErrors: string[] = [];
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  const firstInitiator = new Map<string, string>();
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  cdp.on('Network.requestWillBeSent', (e) => {
+    const path = new URL(e.request.url).pathname;
+    if (!firstInitiator.has(path)) firstInitiator.set(path, `${e.initiator.type} ${e.initiator.url ?? ''}`);
+  });
+
+  const page200 = await page.goto(base + '/', { waitUntil: 'load' });
+  const link = page200!.headers().link;
+  const hinted = [...link.matchAll(/<([^>]+)>/g)].map((m) => m[1]);
+  assert.equal(hinted.length, 2, link);
+  assert.match(hinted[0], /^\/static\/myapp\/style\.[0-9a-f]{12}\.css$/);
+  assert.match(hinted[1], /^\/static\/myapp\/fonts\/open-sans-regular\.[0-9a-f]{12}\.woff2$/);
+  // Chromium acts on a 103 only over HTTP/2 and later, so here it preloads from the page's own
+  // Link header. The 103 (seen raw) also carries the module, which the page's header leaves out.
+  const early = await raw(Number(new URL(base).port), '/');
+  assert.equal(early.status, 103);
+  const [style, font] = link.split(', ');
+  const [earlyStyle, earlyModule, earlyFont, ...more] = (early.headers.link as string).split(', ');
+  assert.deepEqual([earlyStyle, earlyFont, more], [style, font, []]);
+  assert.match(earlyModule, /^<\/static\/myapp\/js\/main\.[0-9a-f]{12}\.js>; rel=modulepreload; integrity="sha384-[^"]+"$/);
+
+  await page.waitForFunction(() => document.body.dataset.js === 'ran' && document.body.dataset.vendor === 'loaded', null, { timeout: 10_000 });
+  assert.equal(await page.evaluate(async () => { await document.fonts.ready; return getComputedStyle(document.body).color; }), 'rgb(17, 34, 51)');
+  // Chromium reports a preload nobody used "within a few seconds from the window's load event".
+  await new Promise((r) => setTimeout(r, 4_000));
+  for (const path of hinted) {
+    assert.equal(responses.get(path), 1, `${path} was fetched once: the page reused the preload`);
+    // Without the hint the page's markup (or, for the font, the stylesheet) starts the fetch: initiator "parser".
+    assert.doesNotMatch(firstInitiator.get(path) ?? 'none', /^parser /, `${path} was fetched because of the hint (${firstInitiator.get(path)})`);
+  }
+  assert.deepEqual(consoleWarnings.filter((w) => /preload/i.test(w)), [], 'no unused preload, credentials mode or integrity mismatch');
+
+  // A repeat visit, with every file in the HTTP cache: a modulepreload in the page's header
+  // would load main.js before the import map and break `import 'confetti'` (whatwg/html#9274).
+  for (let visit = 2; visit <= 4; visit++) {
+    await page.goto(`${base}/?visit=${visit}`, { waitUntil: 'load' });
+    await page.waitForFunction(() => document.body.dataset.vendor === 'loaded', null, { timeout: 5_000 })
+      .catch((err: Error) => { throw new Error(`visit ${visit}: ${pageErrors.join('; ') || err.message}`); });
+  }
+  assert.deepEqual(pageErrors, []);
   assert.deepEqual(failed, []);
   assert.deepEqual(consoleErrors, []);
 });

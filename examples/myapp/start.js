@@ -30,7 +30,8 @@ app.locals.liveReloadTag = assets.liveReloadTag; // '' unless dev with live relo
 app.locals.importMapTag = assets.importMapTag; // importMapTag({ confetti: 'vendor/confetti/index.js' }) → <script type="importmap">…
 
 app.use(assets);
-app.get('/', (req, res) => res.render('index'));
+// Early Hints: a 103 with Link preloads before the page renders, and the same Link on the page (modules: the 103 only).
+app.get('/', assets.preload(['myapp/style.css', 'myapp/js/main.js', 'myapp/fonts/open-sans-regular.woff2']), (req, res) => res.render('index'));
 
 const port = Number(process.env.PORT ?? 3000);
 const server = app.listen(port, process.env.HOST ?? 'localhost', (err) => {

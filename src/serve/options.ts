@@ -82,7 +82,8 @@ export interface StaticOriginMiddleware {
   importMapTag(specifiers?: ImportMapSpecifiers): string;
   /**
    * A `(req, res, next)` middleware for page routes that sends `103 Early Hints` with a `Link`
-   * preload for each named file, and the same `Link` values on the final response. Names
+   * preload for each named file, and the same `Link` values on the final response (but for
+   * JavaScript modules, hinted in the `103` only: see the README's Early Hints). Names
    * are resolved now: an unknown name throws as `url()` does, a file no browser can
    * preload (by extension) throws a TypeError.
    */

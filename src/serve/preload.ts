@@ -1,7 +1,8 @@
 // Early Hints (RFC 8297): a page route names the static files its page will need; each is
 // resolved once to the URL `url()` gives and to a `Link` value whose fetch mode matches the
 // way the README links it, so the browser reuses the preloaded response instead of fetching
-// twice. Per request: a `103` with those values, then the same values on the final response.
+// twice. Per request: a `103` with those values, then the same values on the final response,
+// except module preloads (see MODULE).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { splitSuffix } from '../contract/names.js';
 import { describe } from '../errors.js';
@@ -28,6 +29,14 @@ export interface PreloadKind {
   readonly params: string;
   /** CORS-mode fetches carry `integrity`: Chromium refuses a preload whose integrity differs from its consumer's. */
   readonly integrity: boolean;
+  /** Whether the value also goes in the final response's `Link` header, or in the `103` only. */
+  readonly final: boolean;
+}
+
+/** The values for one response: all of them for the `103`, those the final response may carry, joined. */
+export interface Hints {
+  readonly early: readonly string[];
+  readonly final: string;
 }
 
 // `crossorigin` (anonymous) on styles: the README links stylesheets with SRI and
@@ -35,11 +44,16 @@ export interface PreloadKind {
 // credentials mode. Module scripts are always fetched that way, so `modulepreload` needs no
 // attribute. Fonts are always CORS fetches, even from the same origin. Images are not:
 // `<img>` and CSS backgrounds fetch them no-cors, which also makes SRI impossible on a CDN.
-const STYLE: PreloadKind = { params: 'rel=preload; as=style; crossorigin', integrity: true };
-const MODULE: PreloadKind = { params: 'rel=modulepreload', integrity: true };
-const FONT: PreloadKind = { params: 'rel=preload; as=font; crossorigin', integrity: true };
-const IMAGE: PreloadKind = { params: 'rel=preload; as=image', integrity: false };
-const FETCH: PreloadKind = { params: 'rel=preload; as=fetch; crossorigin', integrity: true };
+const STYLE: PreloadKind = { params: 'rel=preload; as=style; crossorigin', integrity: true, final: true };
+const FONT: PreloadKind = { params: 'rel=preload; as=font; crossorigin', integrity: true, final: true };
+const IMAGE: PreloadKind = { params: 'rel=preload; as=image', integrity: false, final: true };
+const FETCH: PreloadKind = { params: 'rel=preload; as=fetch; crossorigin', integrity: true, final: true };
+// A `modulepreload` in the page's own headers is acted on before the page's import map is
+// parsed; a module that arrives first (from the HTTP cache, on a repeat visit) keeps its
+// bare imports unresolved for good: "Failed to resolve module specifier" (whatwg/html#9274;
+// 10 of 10 repeat visits of the example in Chromium 156). A `103` only warms the cache (the
+// same example over HTTP/2, hinted this way: 29 visits, no failure), so modules go there alone.
+const MODULE: PreloadKind = { params: 'rel=modulepreload', integrity: true, final: false };
 
 const KINDS: ReadonlyMap<string, PreloadKind> = new Map([
   ['css', STYLE],
@@ -71,11 +85,18 @@ export function linkValue(url: string, kind: PreloadKind, integrity: string | un
   return kind.integrity && integrity !== undefined ? `<${url}>; ${kind.params}; integrity="${integrity}"` : `<${url}>; ${kind.params}`;
 }
 
-function linkFor(name: string, source: PreloadSource): string {
-  // url() first: a typo is reported as `url()` reports it, with the closest known names.
+/** A name's kind and `Link` value; an unknown name throws as `url()` does (it is asked first, for its closest-names hint). */
+function hintFor(name: string, source: PreloadSource): [PreloadKind, string] {
   const url = source.url(name);
   const kind = preloadKind(name);
-  return linkValue(url, kind, kind.integrity ? source.integrity(name) : undefined);
+  return [kind, linkValue(url, kind, kind.integrity ? source.integrity(name) : undefined)];
+}
+
+function toHints(resolved: ReadonlyArray<[PreloadKind, string]>): Hints {
+  return Object.freeze({
+    early: Object.freeze(resolved.map(([, link]) => link)),
+    final: resolved.filter(([kind]) => kind.final).map(([, link]) => link).join(', '),
+  });
 }
 
 /** `names` as given, checked: a non-empty array of strings, each once. */
@@ -86,22 +107,17 @@ function checkNames(names: unknown): readonly string[] {
   return Object.freeze([...new Set(names as string[])]);
 }
 
-/** Every name's hint, or the first error (an unknown name throws as `url()` does). */
-export function resolveHints(names: readonly string[], source: PreloadSource): readonly string[] {
-  return Object.freeze(names.map((name) => linkFor(name, source)));
-}
-
 /** Every name's hint that still resolves: after a `refresh()` or an edit, a request never fails over a hint. */
-function resolveWhatResolves(names: readonly string[], source: PreloadSource, gone: (name: string, err: unknown) => void): readonly string[] {
-  const links: string[] = [];
+function resolveWhatResolves(names: readonly string[], source: PreloadSource, gone: (name: string, err: unknown) => void): Hints {
+  const resolved: Array<[PreloadKind, string]> = [];
   for (const name of names) {
     try {
-      links.push(linkFor(name, source));
+      resolved.push(hintFor(name, source));
     } catch (err) {
       gone(name, err);
     }
   }
-  return Object.freeze(links);
+  return toHints(resolved);
 }
 
 /**
@@ -114,15 +130,16 @@ function mayHint(req: IncomingMessage, res: ServerResponse): boolean {
     && typeof res.writeEarlyHints === 'function';
 }
 
-/** Sends the hints: a `103`, then the same values appended to any `Link` the app already set. */
-export function writeHints(req: IncomingMessage, res: ServerResponse, links: readonly string[], joined: string): void {
-  if (links.length === 0 || res.headersSent) return;
+/** Sends the hints: a `103`, then the final response's values appended to any `Link` the app already set. */
+export function writeHints(req: IncomingMessage, res: ServerResponse, hints: Hints): void {
+  if (hints.early.length === 0 || res.headersSent) return;
   try {
-    if (mayHint(req, res)) res.writeEarlyHints({ link: links as string[] });
+    if (mayHint(req, res)) res.writeEarlyHints({ link: hints.early as string[] });
+    if (hints.final === '') return;
     const set = res.getHeader('link');
-    if (set === undefined) res.setHeader('Link', joined);
-    else if (Array.isArray(set)) res.setHeader('Link', [...set, joined]);
-    else res.setHeader('Link', `${set}, ${joined}`);
+    if (set === undefined) res.setHeader('Link', hints.final);
+    else if (Array.isArray(set)) res.setHeader('Link', [...set, hints.final]);
+    else res.setHeader('Link', `${set}, ${hints.final}`);
   } catch {
     // A socket gone or a header refused is no reason to fail the page: it just goes without hints.
   }
@@ -135,13 +152,12 @@ export function writeHints(req: IncomingMessage, res: ServerResponse, links: rea
 export function preloadMiddleware(names: unknown, source: PreloadSource): PreloadHandler {
   const list = checkNames(names);
   const version = source.version();
-  const links = resolveHints(list, source);
-  return source.live ? liveHints(list, source) : indexedHints(list, source, version, links);
+  const hints = toHints(list.map((name) => hintFor(name, source)));
+  return source.live ? liveHints(list, source) : indexedHints(list, source, version, hints);
 }
 
 /** Production: the hints of one index, built again only when `refresh()` swaps it. */
-function indexedHints(names: readonly string[], source: PreloadSource, version: object | undefined, links: readonly string[]): PreloadHandler {
-  let joined = links.join(', ');
+function indexedHints(names: readonly string[], source: PreloadSource, version: object | undefined, hints: Hints): PreloadHandler {
   const gone = (name: string, err: unknown): void => {
     const why = err instanceof Error ? err.message : String(err);
     process.emitWarning(`static-origin: preload(): ${JSON.stringify(name)} is no longer hinted after a refresh: ${why}`, { code: 'STATIC_ORIGIN_PRELOAD' });
@@ -152,10 +168,9 @@ function indexedHints(names: readonly string[], source: PreloadSource, version: 
     if (current !== undefined) {
       if (current !== version) {
         version = current;
-        links = resolveWhatResolves(names, source, gone);
-        joined = links.join(', ');
+        hints = resolveWhatResolves(names, source, gone);
       }
-      writeHints(req, res, links, joined);
+      writeHints(req, res, hints);
     }
     next();
   };
@@ -165,10 +180,7 @@ function indexedHints(names: readonly string[], source: PreloadSource, version: 
 function liveHints(names: readonly string[], source: PreloadSource): PreloadHandler {
   const ignore = (): void => {};
   return function staticOriginPreload(req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
-    if (source.version() !== undefined) {
-      const links = resolveWhatResolves(names, source, ignore);
-      writeHints(req, res, links, links.join(', '));
-    }
+    if (source.version() !== undefined) writeHints(req, res, resolveWhatResolves(names, source, ignore));
     next();
   };
 }
