@@ -33,6 +33,8 @@ interface LiveSource extends NormalizedSource {
 
 interface Found {
   readonly file: FoundFile;
+  /** Changes on every write, even where mtime is coarse: part of the stamp. */
+  readonly ctimeMs: number;
   readonly source: LiveSource;
   readonly inner: string;
 }
@@ -92,7 +94,7 @@ export function createLiveIndex(options: NormalizedOptions, warn: Warn, warnRefe
     }
     if (found === undefined || !found.st.isFile()) return undefined;
     const { real, st } = found;
-    return { file: { rel, abs: real, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev }, source, inner };
+    return { file: { rel, abs: real, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev }, ctimeMs: st.ctimeMs, source, inner };
   }
 
   /** The file a relative name stands for, sources in order, first wins. */
@@ -116,20 +118,21 @@ export function createLiveIndex(options: NormalizedOptions, warn: Warn, warnRefe
     return base !== undefined && findFile(base[0]) !== undefined;
   }
 
-  function siblingsOf(found: Found): Partial<Record<EncodingName, FoundFile>> {
-    const out: Partial<Record<EncodingName, FoundFile>> = {};
+  function siblingsOf(found: Found): Partial<Record<EncodingName, Found>> {
+    const out: Partial<Record<EncodingName, Found>> = {};
     for (const coding of options.encodings) {
       const sib = inSource(found.source, found.inner + ENCODING_SUFFIX[coding], found.file.rel + ENCODING_SUFFIX[coding]);
-      if (sib !== undefined) out[coding] = sib.file;
+      if (sib !== undefined) out[coding] = sib;
     }
     return out;
   }
 
-  function stampWith(found: Found, siblings: Partial<Record<EncodingName, FoundFile>>): string {
-    let stamp = `${found.file.dev}:${found.file.ino}:${found.file.size}:${found.file.mtimeMs}`;
+  /** What makes a built entry stale when it changes: which file, its size and times, and its siblings'. */
+  function stampWith(found: Found, siblings: Partial<Record<EncodingName, Found>>): string {
+    let stamp = `${found.file.dev}:${found.file.ino}:${found.file.size}:${found.file.mtimeMs}:${found.ctimeMs}`;
     for (const coding of options.encodings) {
       const sib = siblings[coding];
-      if (sib !== undefined) stamp += `|${coding}:${sib.ino}:${sib.size}:${sib.mtimeMs}`;
+      if (sib !== undefined) stamp += `|${coding}:${sib.file.ino}:${sib.file.size}:${sib.file.mtimeMs}:${sib.ctimeMs}`;
     }
     return stamp;
   }
@@ -149,7 +152,12 @@ export function createLiveIndex(options: NormalizedOptions, warn: Warn, warnRefe
   }
 
   /** Reads (or for a large file, streams) the file once, from one descriptor: its tag, and the bytes when small. */
-  async function build(found: Found, siblings: Partial<Record<EncodingName, FoundFile>>): Promise<FileEntry | undefined> {
+  async function build(found: Found, siblingsFound: Partial<Record<EncodingName, Found>>): Promise<FileEntry | undefined> {
+    const siblings: Partial<Record<EncodingName, FoundFile>> = {};
+    for (const coding of options.encodings) {
+      const sib = siblingsFound[coding];
+      if (sib !== undefined) siblings[coding] = sib.file;
+    }
     let file = found.file;
     let bytes: Buffer | undefined;
     let tag: string;
