@@ -1,161 +1,31 @@
-// The `static-origin` command line: `static-origin collect`, flags mirroring collect()'s options.
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { collect, type CollectOptions, type SourceSpec } from './collect/index.js';
-import { createReporter, formatSummary } from './collect/progress.js';
-import { StaticOriginError } from './errors.js';
-import type { EncodingName } from './contract/encodings.js';
-import { CONFIG_OPTION_NAMES } from './collect/options.js';
+// The `static-origin` command line: one module per command under src/cli/, dispatched here.
+//   collect  build the static root (src/cli/collect.ts)
+//   serve    a standalone origin over that root (src/cli/serve.ts)
+//   inspect  what the index would hold, and --check for what is wrong with a root (src/cli/inspect.ts)
+import type { CliIo } from './cli/args.js';
+import { collectCommand, USAGE as COLLECT_USAGE } from './cli/collect.js';
+import { inspectCommand, USAGE as INSPECT_USAGE } from './cli/inspect.js';
+import { serveCommand, USAGE as SERVE_USAGE } from './cli/serve.js';
 
-export const CONFIG_NAME = 'static-origin.config.json';
+export { CONFIG_NAME } from './cli/collect.js';
 
-const USAGE = `Usage: static-origin collect [options] [SOURCE[:PREFIX]...]
+const OVERVIEW = `Usage: static-origin <command> [options]
 
-Collects static files from the sources into one root: content-hashed names,
-rewritten references, brotli/gzip siblings and the manifest staticfiles.json.
+Commands:
+  collect   collect, hash, rewrite and precompress static files into one root
+  serve     serve a collected root over HTTP: a standalone origin
+  inspect   what the server would index in a root, and what is wrong with it
 
-Options:
-  -s, --source DIR[:PREFIX]  a source directory (repeatable; also positional),
-                             collected under PREFIX/ when given
-  -o, --out DIR              the static root to build (required)
-      --prefix URL           URL prefix the root is served at (default /static/)
-  -i, --ignore GLOB          also ignore files matching GLOB (repeatable)
-      --no-keep-originals    write only the hashed names
-      --encodings LIST       comma-separated: br,gzip,zstd; "" for none (default br,gzip)
-      --no-strict            warn about missing references instead of failing
-      --clear                drop files left by earlier collects
-  -n, --dry-run              do everything but write
-      --json                 print the summary as JSON
-  -c, --config FILE          read options from FILE (default ./${CONFIG_NAME} if present)
-  -h, --help                 show this help
-`;
+${COLLECT_USAGE}
+${SERVE_USAGE}
+${INSPECT_USAGE}`;
 
-const CONFIG_KEYS = new Set(CONFIG_OPTION_NAMES);
-
-class UsageError extends Error {}
-
-export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream & { isTTY?: boolean }; stderr?: NodeJS.WritableStream & { isTTY?: boolean }; cwd?: string } = {}): Promise<number> {
-  const stdout = io.stdout ?? process.stdout;
-  const stderr = io.stderr ?? process.stderr;
-  const cwd = io.cwd ?? process.cwd();
-  let reporter: ReturnType<typeof createReporter> | undefined;
-  try {
-    const parsed = parse(argv);
-    if (parsed === 'help') {
-      stdout.write(USAGE);
-      return 0;
-    }
-    const { options, json } = build(parsed, cwd);
-    reporter = createReporter(stderr, Boolean(stderr.isTTY) && !json);
-    const summary = await collect({ ...options, onEvent: reporter.onEvent });
-    reporter.done();
-    stdout.write(json ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(summary));
-    return 0;
-  } catch (err) {
-    reporter?.done();
-    if (err instanceof UsageError) {
-      stderr.write(`static-origin: ${err.message}\nRun "static-origin collect --help" for usage.\n`);
-      return 2;
-    }
-    const message = err instanceof Error ? err.message : String(err);
-    stderr.write(`${message.startsWith('static-origin:') ? message : `static-origin: ${message}`}\n`);
-    return 1;
+/** Runs one command; resolves to the exit code. `serve` resolves when the server has stopped. */
+export async function main(argv: string[], io: CliIo = {}): Promise<number> {
+  switch (argv[0]) {
+    case 'serve': return serveCommand(argv.slice(1), io);
+    case 'inspect': return inspectCommand(argv.slice(1), io);
+    // `collect`, and the command line without a command (help) or with an unknown one.
+    default: return collectCommand(argv, io, OVERVIEW);
   }
-}
-
-type Parsed = ReturnType<typeof parseArgs<{ options: typeof FLAGS; allowPositionals: true; strict: true }>>;
-
-const FLAGS = {
-  source: { type: 'string', short: 's', multiple: true },
-  out: { type: 'string', short: 'o' },
-  prefix: { type: 'string' },
-  ignore: { type: 'string', short: 'i', multiple: true },
-  'no-keep-originals': { type: 'boolean' },
-  encodings: { type: 'string' },
-  'no-strict': { type: 'boolean' },
-  clear: { type: 'boolean' },
-  'dry-run': { type: 'boolean', short: 'n' },
-  json: { type: 'boolean' },
-  config: { type: 'string', short: 'c' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-function parse(argv: string[]): Parsed | 'help' {
-  let parsed: Parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: FLAGS, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (parsed.values.help) return 'help';
-  const [command] = parsed.positionals;
-  if (command === undefined) return 'help';
-  if (command !== 'collect') throw new UsageError(`unknown command "${command}"; the command is "collect"`);
-  return parsed;
-}
-
-function build(parsed: Parsed, cwd: string): { options: CollectOptions; json: boolean } {
-  const v = parsed.values;
-  const config = readConfig(v.config, cwd);
-  const options = { ...config, cwd } as CollectOptions;
-
-  const sources = [...(v.source ?? []), ...parsed.positionals.slice(1)].map(parseSource);
-  if (sources.length) options.sources = sources;
-  if (v.out !== undefined) options.out = v.out;
-  if (v.prefix !== undefined) options.prefix = v.prefix;
-  if (v.ignore) options.ignore = [...(config.ignore ?? []), ...v.ignore];
-  if (v['no-keep-originals']) options.keepOriginals = false;
-  if (v.encodings !== undefined) options.encodings = parseEncodings(v.encodings);
-  if (v['no-strict']) options.strict = false;
-  if (v.clear) options.clear = true;
-  if (v['dry-run']) options.dryRun = true;
-
-  if (!options.sources || options.sources.length === 0) throw new UsageError(`no source directory given: pass --source DIR (or list directories after "collect"), or set "sources" in ${CONFIG_NAME}`);
-  if (!options.out) throw new UsageError(`no output directory given: pass --out DIR, or set "out" in ${CONFIG_NAME}`);
-  return { options, json: Boolean(v.json) };
-}
-
-/** `DIR:PREFIX`; a Windows drive letter (`C:\x`) is not a prefix separator. */
-function parseSource(arg: string): SourceSpec {
-  const colon = arg.lastIndexOf(':');
-  if (colon <= 0 || (colon === 1 && /^[a-zA-Z]:[\\/]/.test(arg))) return arg;
-  const dir = arg.slice(0, colon);
-  const prefix = arg.slice(colon + 1);
-  return prefix ? { dir, prefix } : dir;
-}
-
-/** `br,gzip` → `['br', 'gzip']`; collect's own option check judges the names. */
-function parseEncodings(list: string): EncodingName[] {
-  return list.split(',').map((s) => s.trim()).filter(Boolean) as EncodingName[];
-}
-
-/** Reads the config file; relative paths in it are relative to the file's own directory. */
-function readConfig(given: string | undefined, cwd: string): Partial<CollectOptions> {
-  const file = resolve(cwd, given ?? CONFIG_NAME);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if (given === undefined && (err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new StaticOriginError('ERR_STATIC_ORIGIN_CONFIG', `static-origin: cannot read the config file ${file}: ${(err as Error).message}`, { cause: err });
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new StaticOriginError('ERR_STATIC_ORIGIN_CONFIG', `static-origin: the config file ${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
-  }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new StaticOriginError('ERR_STATIC_ORIGIN_CONFIG', `static-origin: the config file ${file} must hold a JSON object`);
-  for (const key of Object.keys(data)) {
-    if (!CONFIG_KEYS.has(key)) throw new StaticOriginError('ERR_STATIC_ORIGIN_CONFIG', `static-origin: unknown key "${key}" in ${file}; known keys: ${[...CONFIG_KEYS].join(', ')}`);
-  }
-  const config = data as Partial<CollectOptions>;
-  const base = dirname(file);
-  const out: Partial<CollectOptions> = { ...config };
-  if (Array.isArray(config.sources)) {
-    out.sources = config.sources.map((s) => (typeof s === 'string' ? resolve(base, s) : s && typeof s === 'object' && typeof s.dir === 'string' ? { ...s, dir: resolve(base, s.dir) } : s));
-  }
-  if (typeof config.out === 'string') out.out = resolve(base, config.out);
-  return out;
 }

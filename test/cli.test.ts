@@ -71,6 +71,23 @@ describe('static-origin collect', () => {
     assert.ok(!readdirSync(join(dir, 'out/css')).some((n) => n.endsWith('.br')));
   });
 
+  it('--cache-dir keeps compression for a fresh out; --no-cache and --no-already-hashed map to options', (t) => {
+    const dir = tempDir(t, 'cli');
+    writeTree(dir, { 'src/css/a.css': css, 'src/img/a.svg': svg, 'src/assets/app-Bq3nZ7Wd.js': 'export {};\n'.repeat(40) });
+    const first = JSON.parse(cli(['collect', 'src', '-o', 'out1', '--json', '--cache-dir', 'cache'], dir).stdout);
+    assert.ok(first.compressed > 0);
+    const warm = JSON.parse(cli(['collect', 'src', '-o', 'out2', '--json', '--cache-dir', 'cache'], dir).stdout);
+    assert.equal(warm.compressed, 0);
+    assert.equal(warm.cached, first.compressed);
+    const off = JSON.parse(cli(['collect', 'src', '-o', 'out3', '--json', '--no-cache'], dir).stdout);
+    assert.equal(off.cached, 0);
+    const manifest = JSON.parse(readFileSync(join(dir, 'out3/staticfiles.json'), 'utf8'));
+    assert.equal(manifest.paths['assets/app-Bq3nZ7Wd.js'], 'assets/app-Bq3nZ7Wd.js', 'a bundler-hashed name is kept');
+    cli(['collect', 'src', '-o', 'out4', '--no-already-hashed', '--no-cache'], dir);
+    assert.match(JSON.parse(readFileSync(join(dir, 'out4/staticfiles.json'), 'utf8')).paths['assets/app-Bq3nZ7Wd.js'], /^assets\/app-Bq3nZ7Wd\.[0-9a-f]{12}\.js$/);
+    assert.equal(cli(['collect', 'src', '-o', 'out5', '--no-cache', '--cache-dir', 'c'], dir).code, 2);
+  });
+
   it('--dry-run writes nothing; --no-strict turns a missing reference into a warning', (t) => {
     const dir = tempDir(t, 'cli');
     writeTree(dir, { 'src/a.css': 'a{b:url(gone.png)}' });
