@@ -1,4 +1,6 @@
-// Errors are data: every configuration error carries a stable `code`.
+// Errors are data: every configuration error carries a stable `code`, and each code is
+// always thrown by the same class: a bad option value is a `TypeError`
+// (ERR_STATIC_ORIGIN_INVALID_OPTION), everything else a `StaticOriginError`.
 
 export type ErrorCode =
   | 'ERR_STATIC_ORIGIN_INVALID_OPTION'
@@ -12,9 +14,12 @@ export type ErrorCode =
   | 'ERR_STATIC_ORIGIN_ENCODING'
   | 'ERR_STATIC_ORIGIN_CHARSET';
 
+/** The codes a `StaticOriginError` carries: all but a bad option value, which is a TypeError. */
+export type StaticOriginErrorCode = Exclude<ErrorCode, 'ERR_STATIC_ORIGIN_INVALID_OPTION'>;
+
 export class StaticOriginError extends Error {
-  readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  readonly code: StaticOriginErrorCode;
+  constructor(code: StaticOriginErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'StaticOriginError';
     this.code = code;
@@ -23,7 +28,12 @@ export class StaticOriginError extends Error {
 
 /** A TypeError naming the option, for bad option values. */
 export function optionError(option: string, expected: string, got: unknown): TypeError & { code: ErrorCode } {
-  const err = new TypeError(`static-origin: option "${option}" must be ${expected}; got ${describe(got)}`) as TypeError & { code: ErrorCode };
+  return invalidOption(`static-origin: option "${option}" must be ${expected}; got ${describe(got)}`);
+}
+
+/** The one shape of ERR_STATIC_ORIGIN_INVALID_OPTION: a TypeError with that code. */
+export function invalidOption(message: string, cause?: unknown): TypeError & { code: ErrorCode } {
+  const err = new TypeError(message, cause === undefined ? undefined : { cause }) as TypeError & { code: ErrorCode };
   err.code = 'ERR_STATIC_ORIGIN_INVALID_OPTION';
   return err;
 }

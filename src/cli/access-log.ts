@@ -36,7 +36,7 @@ let cachedSecond = -1;
 let cachedTime = '';
 
 /** `[01/Dec/2026:04:00:00 +0000]`, in UTC; formatted once per second. */
-export function clfTime(ms: number): string {
+function clfTime(ms: number): string {
   const second = Math.floor(ms / 1000);
   if (second !== cachedSecond) {
     const d = new Date(second * 1000);
@@ -51,7 +51,7 @@ export function clfTime(ms: number): string {
  * backslash, bytes outside printable ASCII as `\xhh`) so that no request can forge a line
  * or a field of the log.
  */
-export function escapeRequestText(text: string): string {
+function escapeRequestText(text: string): string {
   if (/^[\x21\x23-\x5b\x5d-\x7e ]*$/.test(text)) return text;
   let out = '';
   for (let i = 0; i < text.length; i++) {

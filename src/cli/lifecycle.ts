@@ -14,7 +14,7 @@ export interface Lifecycle {
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** `http://127.0.0.1:8080/static/`, with brackets around an IPv6 address. */
-export function originUrl(host: string, port: number, prefix: string): string {
+function originUrl(host: string, port: number, prefix: string): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}${prefix}`;
 }
 

@@ -13,7 +13,7 @@ import type { CompressionCache } from './compress-cache.js';
 import { type Manifest } from '../contract/manifest.js';
 
 /** A variant is kept only when `compressed <= original * KEEP_RATIO`. */
-export const KEEP_RATIO = 0.95;
+const KEEP_RATIO = 0.95;
 
 const brotli = promisify(zlib.brotliCompress);
 const gzip = promisify(zlib.gzip);
@@ -48,17 +48,6 @@ export async function compressWith(encoding: EncodingName, data: Buffer, textual
       const consts = zlib.constants as unknown as Record<string, number>;
       return zstd(data, { params: { [consts.ZSTD_c_compressionLevel]: 19 } });
     }
-  }
-}
-
-export function decompressWith(encoding: EncodingName, data: Buffer): Buffer {
-  switch (encoding) {
-    case 'br':
-      return zlib.brotliDecompressSync(data);
-    case 'gzip':
-      return zlib.gunzipSync(data);
-    case 'zstd':
-      return (z.zstdDecompressSync as (b: Buffer) => Buffer)(data);
   }
 }
 

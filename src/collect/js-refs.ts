@@ -46,7 +46,7 @@ export async function findJsRefs(text: string): Promise<JsRefs> {
  * The source-map comment is the last non-blank line (as browsers read it): `//# sourceMappingURL=x`,
  * the older `//@`, or `/*# sourceMappingURL=x *\/`. Only that line is looked at, never the whole file.
  */
-export function trailingSourceMap(text: string): Reference | undefined {
+function trailingSourceMap(text: string): Reference | undefined {
   let end = text.length;
   while (end > 0 && isSpace(text.charCodeAt(end - 1))) end--;
   if (end === 0) return undefined;

@@ -53,7 +53,7 @@ function startupTag(file: FoundFile, ctx: EntryContext): string {
 }
 
 /** Index-file keys: `dir/index.html` also answers `dir/`, and `dir` redirects to `dir/`. */
-export function indexKeys(rel: string, index: string | false): [dirKey: string, redirectKey: string] | undefined {
+function indexKeys(rel: string, index: string | false): [dirKey: string, redirectKey: string] | undefined {
   if (index === false) return undefined;
   if (rel === index) return ['/', ''];
   if (!rel.endsWith(`/${index}`)) return undefined;

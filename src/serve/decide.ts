@@ -21,7 +21,7 @@ export interface DecideContext {
 }
 
 /** The variant to send: the best-ranked coding this file has; identity when none is acceptable. */
-export function selectVariant(entry: FileEntry, ranking: readonly Coding[]): Variant {
+function selectVariant(entry: FileEntry, ranking: readonly Coding[]): Variant {
   for (let i = 0; i < ranking.length; i++) {
     const coding = ranking[i];
     if (coding === 'identity') return entry.identity;

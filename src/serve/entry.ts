@@ -94,7 +94,7 @@ const CORS_PREFLIGHT = [
 const NO_LENGTH = new Set(['content-length']);
 const NO_LENGTH_OR_TYPE = new Set(['content-length', 'content-type']);
 
-export function contentTypeFor(rel: string, options: NormalizedOptions): string {
+function contentTypeFor(rel: string, options: NormalizedOptions): string {
   const ext = extname(rel).slice(1).toLowerCase();
   const type = options.mimeTypes[ext] ?? mime.lookup(rel);
   if (!type) return 'application/octet-stream';

@@ -1,7 +1,7 @@
 // Header lists are built once per file at scan time, as flat [name, value, …] arrays that
 // `res.writeHead` takes as they are.
 import { validateHeaderName, validateHeaderValue } from 'node:http';
-import { StaticOriginError } from '../errors.js';
+import { invalidOption } from '../errors.js';
 
 export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 export const HTML_CACHE_CONTROL = 'no-cache';
@@ -25,7 +25,7 @@ const CANONICAL: Record<string, string> = {
 /** What a 304 keeps (RFC 9110 §15.4.5), plus the CORS header so caches keep it. */
 const NOT_MODIFIED_KEEP = new Set(['cache-control', 'content-location', 'etag', 'expires', 'vary', 'last-modified', 'access-control-allow-origin']);
 /** Ours alone: a hook cannot set them, because they depend on the bytes sent. */
-export const BODY_HEADERS = new Set(['content-length', 'content-encoding', 'content-range', 'transfer-encoding']);
+const BODY_HEADERS = new Set(['content-length', 'content-encoding', 'content-range', 'transfer-encoding']);
 
 export type HeaderValue = string | number | string[] | undefined;
 /** Case-insensitive header map: lower-case name → [sent name, value]. */
@@ -46,7 +46,7 @@ export function toHeaderMap(record: Record<string, HeaderValue>, file: string): 
       validateHeaderName(name);
       for (const v of Array.isArray(text) ? text : [text]) validateHeaderValue(name, v);
     } catch (err) {
-      throw new StaticOriginError('ERR_STATIC_ORIGIN_INVALID_OPTION', `static-origin: the "headers" hook set an invalid header ${JSON.stringify(name)} for ${file}: ${(err as Error).message}`, { cause: err });
+      throw invalidOption(`static-origin: the "headers" hook set an invalid header ${JSON.stringify(name)} for ${file}: ${(err as Error).message}`, err);
     }
     map.set(lower, [CANONICAL[lower] ?? name, text]);
   }

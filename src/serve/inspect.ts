@@ -63,7 +63,7 @@ export interface InspectReport {
 const COLLECT_HASHED = new RegExp(`\\.[0-9a-f]{${NAME_HASH_LENGTH}}(?:\\.[^./]+)?$`);
 
 /** Whether a name a manifest does not list looks like some build's content-hashed name. */
-export function looksHashed(rel: string): boolean {
+function looksHashed(rel: string): boolean {
   return COLLECT_HASHED.test(rel) || isAlreadyHashed(rel, DEFAULT_HASHED_PATTERN);
 }
 

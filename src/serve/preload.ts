@@ -131,7 +131,7 @@ function mayHint(req: IncomingMessage, res: ServerResponse): boolean {
 }
 
 /** Sends the hints: a `103`, then the final response's values appended to any `Link` the app already set. */
-export function writeHints(req: IncomingMessage, res: ServerResponse, hints: Hints): void {
+function writeHints(req: IncomingMessage, res: ServerResponse, hints: Hints): void {
   if (hints.early.length === 0 || res.headersSent) return;
   try {
     if (mayHint(req, res)) res.writeEarlyHints({ link: hints.early as string[] });

@@ -24,7 +24,7 @@ export interface FoundFile {
 }
 
 /** Size and mtime of a sibling not stat'ed yet (see `statSibling`). */
-export const UNSTATED = -1;
+const UNSTATED = -1;
 
 /** The plain-file siblings a scan recorded as bits, as unstated files (made on first use). */
 export function plainSiblings(file: FoundFile): Array<[EncodingName, FoundFile]> {
