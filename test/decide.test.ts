@@ -31,7 +31,7 @@ const HASHED = 'css/app.3f2a9c1b7d4e.css';
 
 let ino = 100;
 function found(rel: string, size: number, mtimeMs = MTIME): FoundFile {
-  return { rel, abs: undefined, size, mtimeMs, ino: ino++, dev: 7 };
+  return { rel, abs: undefined, size, mtimeMs, ino: ino++, dev: 7, ctimeMs: mtimeMs };
 }
 
 type Siblings = Partial<Record<EncodingName, FoundFile>>;

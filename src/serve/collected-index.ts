@@ -35,6 +35,8 @@ interface PendingFile {
 
 type Slot = Entry | PendingFile;
 
+const NO_NAMES: ReadonlySet<string> = new Set();
+
 /** The manifest's hash when it vouches for the file as it is; undefined when the bytes must be hashed. */
 function manifestTag(file: FoundFile, ctx: EntryContext): string | undefined {
   return trustsManifest(file, ctx) ? ctx.manifest!.files[file.rel].hash.slice(0, ETAG_HASH_LENGTH) : undefined;
@@ -174,14 +176,12 @@ export function createCollectedIndex(options: NormalizedOptions, warn: Warn = de
       const sib = statContained(realRoot, rel + ENCODING_SUFFIX[coding])?.file;
       if (sib !== undefined) (siblings ??= {})[coding] = sib;
     }
-    let tag = manifestTag(file, ctx);
-    if (tag === undefined) {
-      const hashed = await tagOfFile(absolutePath(realRoot, file));
-      // Changed while it was read: the next request finds it again.
-      if (hashed.size !== file.size) return undefined;
-      tag = hashed.tag;
-    }
-    return buildFileEntry(file, siblings, tag, ctx);
+    // A file that changed after startup is not what the manifest describes, whatever its
+    // size and mtime say (a rename over it, `cp -p`): its bytes give its tag.
+    const hashed = await tagOfFile(absolutePath(realRoot, file));
+    // Changed while it was read: the next request finds it again.
+    if (hashed.size !== file.size) return undefined;
+    return buildFileEntry(file, siblings, hashed.tag, { ...ctx, manifest: undefined, hashedNames: NO_NAMES, siblingsByCtime: true });
   }
 
   const reindexing = new Map<FileEntry, Promise<FileEntry | undefined>>();

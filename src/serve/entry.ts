@@ -34,6 +34,7 @@ export interface Variant {
   /** Which file this is: a different inode under the same name is a changed file. */
   readonly ino: number;
   readonly dev: number;
+  readonly ctimeMs: number;
   readonly validators: Validators;
   /** 200 with the whole body. */
   readonly ok: Decision;
@@ -83,6 +84,12 @@ export interface EntryContext {
   readonly realRoot: string;
   /** Development: every answer `no-cache`, nothing immutable. */
   readonly dev: boolean;
+  /**
+   * For files seen changing after startup (a re-index, development): a sibling must also be
+   * written after its file (ctime), since an edit may put the old mtime back (`cp -p`). Not at
+   * startup, where a deploy tool may have copied siblings first.
+   */
+  readonly siblingsByCtime?: boolean;
 }
 
 const ALLOW = 'GET, HEAD, OPTIONS';
@@ -128,6 +135,7 @@ function namedByContent(file: FoundFile, ctx: EntryContext): boolean {
  */
 function describes(sib: FoundFile, coding: EncodingName, file: FoundFile, trusted: boolean, ctx: EntryContext): boolean {
   if (sib.size >= file.size || sib.mtimeMs < file.mtimeMs) return false;
+  if (ctx.siblingsByCtime && sib.ctimeMs < file.ctimeMs) return false;
   const listed = trusted ? ctx.manifest!.files[file.rel].encodings[coding] : undefined;
   return listed === undefined || listed === sib.size;
 }
@@ -195,6 +203,7 @@ export function buildFileEntry(file: FoundFile, siblings: Readonly<Partial<Recor
       mtimeMs: found.mtimeMs,
       ino: found.ino,
       dev: found.dev,
+      ctimeMs: found.ctimeMs,
       validators: validatorsOf(tag, lastModified),
       notModified: { status: 304, headers: notModifiedHeaders(map, tag), body: null },
       body: undefined,

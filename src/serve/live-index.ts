@@ -62,7 +62,7 @@ export function createLiveIndex(options: NormalizedOptions, warn: Warn, warnRefe
   const sources = options.sources.map(resolveSource);
   // A served root (not sources) follows the scan's rules: `.well-known/` at its top is served, the manifest is not.
   const rootMode = !options.fromSources;
-  const ctx: EntryContext = { options, manifest: undefined, hashedNames: new Set(), manifestMtimeMs: 0, realRoot: sources[0].real, dev: true };
+  const ctx: EntryContext = { options, manifest: undefined, hashedNames: new Set(), manifestMtimeMs: 0, realRoot: sources[0].real, dev: true, siblingsByCtime: true };
   const cache = createBodyCache(options.memoryCache);
   const redirect = options.index === false ? undefined : buildRedirectEntry(options);
   const built = new Map<string, Built>();
@@ -94,7 +94,7 @@ export function createLiveIndex(options: NormalizedOptions, warn: Warn, warnRefe
     }
     if (found === undefined || !found.st.isFile()) return undefined;
     const { real, st } = found;
-    return { file: { rel, abs: real, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev }, ctimeMs: st.ctimeMs, source, inner };
+    return { file: { rel, abs: real, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev, ctimeMs: st.ctimeMs }, ctimeMs: st.ctimeMs, source, inner };
   }
 
   /** The file a relative name stands for, sources in order, first wins. */
@@ -168,7 +168,7 @@ export function createLiveIndex(options: NormalizedOptions, warn: Warn, warnRefe
         bytes = await handle.readFile();
         // Written to while we read: the next request reads it again.
         if (bytes.length !== st.size) return undefined;
-        file = { rel: file.rel, abs: file.abs, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev };
+        file = { rel: file.rel, abs: file.abs, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev, ctimeMs: st.ctimeMs };
       } finally {
         await handle.close();
       }

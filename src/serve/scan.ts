@@ -15,6 +15,8 @@ export interface FoundFile {
   /** Device and inode at scan: a file swapped under the same name is noticed on open. */
   readonly ino: number;
   readonly dev: number;
+  /** Changes on every write, even one that puts the old mtime back (`cp -p`): noticed on open. */
+  readonly ctimeMs: number;
   /**
    * Precompressed siblings that are plain files beside this plain file (bit `i` for
    * `ENCODING_NAMES[i]`), not stat'ed yet; see `plainSiblings`. Other siblings (symlinks) are
@@ -33,7 +35,7 @@ export function plainSiblings(file: FoundFile): Array<[EncodingName, FoundFile]>
   for (let i = 0; i < ENCODING_NAMES.length; i++) {
     if ((bits & (1 << i)) === 0) continue;
     const suffix = ENCODING_SUFFIX[ENCODING_NAMES[i]];
-    out.push([ENCODING_NAMES[i], { rel: file.rel + suffix, abs: file.abs === undefined ? undefined : file.abs + suffix, size: UNSTATED, mtimeMs: UNSTATED, ino: UNSTATED, dev: UNSTATED }]);
+    out.push([ENCODING_NAMES[i], { rel: file.rel + suffix, abs: file.abs === undefined ? undefined : file.abs + suffix, size: UNSTATED, mtimeMs: UNSTATED, ino: UNSTATED, dev: UNSTATED, ctimeMs: UNSTATED }]);
   }
   return out;
 }
@@ -83,7 +85,7 @@ export function statContained(realRoot: string, rel: string): { file: FoundFile;
   const found = resolveContained(realRoot, abs);
   if (found === undefined || found === 'outside' || !found.st.isFile()) return undefined;
   const { real, st } = found;
-  return { file: { rel, abs: real === abs ? undefined : real, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev }, st };
+  return { file: { rel, abs: real === abs ? undefined : real, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev, ctimeMs: st.ctimeMs }, st };
 }
 
 /** The real absolute path of a found file. */
@@ -139,7 +141,7 @@ export function scanRoot(realRoot: string, warn: Warn = defaultWarn): FoundFile[
     if (!readable(st)) {
       throw new StaticOriginError('ERR_STATIC_ORIGIN_UNREADABLE', `static-origin: cannot read ${abs}: permission denied (mode ${(st.mode & 0o777).toString(8)})`);
     }
-    const file: FoundFile = { rel, abs: linked ? abs : undefined, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev, siblingBits: 0 };
+    const file: FoundFile = { rel, abs: linked ? abs : undefined, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev, ctimeMs: st.ctimeMs, siblingBits: 0 };
     files.push(file);
     return file;
   };

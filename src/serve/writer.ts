@@ -1,6 +1,6 @@
 // The thin part that touches Node: writes a decision to a response, from memory when the
 // body is cached, else from the file (checked against the index on open).
-import { close, fstat, open, read } from 'node:fs';
+import { close, fstat, open, read, type Stats } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { keep, reserve, release, type BodyCache } from './body-cache.js';
 import type { Body, Decision } from './decide.js';
@@ -42,6 +42,21 @@ class OpenFile {
     this.closing = true;
     if (this.reading === 0) close(this.fd, ignore);
   }
+
+  /**
+   * Whether the bytes read since `opened` was taken may be of two versions: the file was
+   * written to in place at the same size (its times moved, `cp -p` putting the old mtime
+   * back included). Not when it was only unlinked or renamed over (fewer links, the same
+   * bytes), appended to (the range read is untouched) or shrunk (reads came up short).
+   */
+  changedSince(opened: Stats, done: (changed: boolean) => void): void {
+    this.reading++;
+    fstat(this.fd, (err, st) => {
+      this.reading--;
+      if (this.closing && this.reading === 0) close(this.fd, ignore);
+      done(err !== null || (st.size === opened.size && st.nlink === opened.nlink && (st.ctimeMs !== opened.ctimeMs || st.mtimeMs !== opened.mtimeMs)));
+    });
+  }
 }
 
 /** Writes a decision whose body (if any) is `bytes`, or that has none to send. */
@@ -78,24 +93,31 @@ export function writeFromDisk(res: ServerResponse, decision: Decision, variant: 
         file.close();
         return;
       }
-      if (statErr || st.size !== variant.size || st.mtimeMs !== variant.mtimeMs || st.ino !== variant.ino || st.dev !== variant.dev) {
+      if (statErr || st.size !== variant.size || st.mtimeMs !== variant.mtimeMs || st.ino !== variant.ino || st.dev !== variant.dev || st.ctimeMs !== variant.ctimeMs) {
         file.close();
         return stale(statErr ? problemOf(statErr) : 'changed');
       }
       if (reserve(cache, variant.size)) {
         readWhole(file, variant.size, (problem, bytes) => {
-          file.close();
           if (problem !== undefined) {
+            file.close();
             release(cache, variant.size);
             return stale(problem);
           }
-          keep(cache, variant, bytes);
-          if (!res.destroyed) writeNow(res, decision, bytes);
+          // Written to while we read it: these bytes may be half of each version.
+          file.changedSince(st, (changed) => {
+            file.close();
+            if (changed) {
+              release(cache, variant.size);
+              return stale('changed');
+            }
+            keep(cache, variant, bytes);
+            if (!res.destroyed) writeNow(res, decision, bytes);
+          });
         });
         return;
       }
-      res.writeHead(decision.status, decision.headers as string[]);
-      pump(file, segmentsOf(decision.body as Body), res);
+      pump(file, st, segmentsOf(decision.body as Body), res, () => res.writeHead(decision.status, decision.headers as string[]), () => stale('changed'));
     });
   });
 }
@@ -142,17 +164,33 @@ const giveBuffer = (buffer: Buffer): void => {
  * completed, which is also the backpressure. (Node's read streams allocate a buffer per
  * chunk; on 5 MB bodies the garbage collector then took a quarter of the time.) Exactly
  * the ranges' bytes are sent: a file that grew is cut at the indexed length, and one that
- * shrank or failed while streaming aborts the connection rather than pass a short body
- * for a whole. The file is closed however it ends, by its owner, once.
+ * shrank, failed or was written to while streaming aborts the connection before its last
+ * bytes rather than pass a short or mixed body for a whole. The file is closed however it
+ * ends, by its owner, once.
  */
-function pump(file: OpenFile, segments: readonly Segment[], res: ServerResponse): void {
+function pump(file: OpenFile, opened: Stats, segments: readonly Segment[], res: ServerResponse, head: () => void, changedBeforeStart: () => void): void {
   const buffers = [takeBuffer(), takeBuffer()];
+  // Nothing goes out (the status line included) until the first bytes of the file are in
+  // hand: a file found written to before then is re-indexed and answered afresh.
+  let started = false;
+  let held: Buffer[] = [];
+  const out = (bytes: Buffer, cb?: (err?: Error | null) => void): void => {
+    if (!started) {
+      started = true;
+      head();
+      for (const h of held) res.write(h);
+      held = [];
+    }
+    res.write(bytes, cb);
+  };
   const writing = [false, false];
   let segment = 0;
   let position = -1; // within the current file range; -1 before it starts
   let turn = 0;
   let blockedOn = -1;
   let done = false;
+  let lastRange = segments.length - 1;
+  while (lastRange >= 0 && Buffer.isBuffer(segments[lastRange])) lastRange--;
 
   const stop = (ok: boolean): void => {
     if (done) return;
@@ -163,8 +201,21 @@ function pump(file: OpenFile, segments: readonly Segment[], res: ServerResponse)
       res.destroy();
       return;
     }
+    if (!started) {
+      started = true;
+      head();
+    }
+    for (const h of held) res.write(h);
     res.end();
     for (let i = 0; i < 2; i++) if (!writing[i]) giveBuffer(buffers[i]);
+  };
+
+  /** Nothing sent yet, and the file is not what it was: let go quietly; the caller re-indexes and decides again. */
+  const letGo = (): void => {
+    done = true;
+    file.close();
+    for (let k = 0; k < 2; k++) if (!writing[k]) giveBuffer(buffers[k]);
+    changedBeforeStart();
   };
 
   const next = (): void => {
@@ -176,8 +227,10 @@ function pump(file: OpenFile, segments: readonly Segment[], res: ServerResponse)
         if (position < 0) position = current.start;
         if (position <= current.end) break;
         position = -1;
-      } else {
+      } else if (started) {
         res.write(current);
+      } else {
+        held.push(current);
       }
       segment++;
     }
@@ -192,22 +245,32 @@ function pump(file: OpenFile, segments: readonly Segment[], res: ServerResponse)
     const buffer = buffers[i];
     file.read(buffer, Math.min(buffer.length, end - position + 1), position, (err, n) => {
       if (done) return;
-      if (err || n === 0) return stop(false);
+      if (err || n === 0) return started ? stop(false) : letGo();
       position += n;
-      writing[i] = true;
-      res.write(n === buffer.length ? buffer : buffer.subarray(0, n), (writeErr) => {
-        writing[i] = false;
-        if (done) {
-          if (!writeErr && !res.destroyed) giveBuffer(buffer);
-          return;
-        }
-        if (writeErr) return stop(false);
-        if (blockedOn === i) {
-          blockedOn = -1;
-          next();
-        }
+      const send = (): void => {
+        writing[i] = true;
+        out(n === buffer.length ? buffer : buffer.subarray(0, n), (writeErr) => {
+          writing[i] = false;
+          if (done) {
+            if (!writeErr && !res.destroyed) giveBuffer(buffer);
+            return;
+          }
+          if (writeErr) return stop(false);
+          if (blockedOn === i) {
+            blockedOn = -1;
+            next();
+          }
+        });
+        next();
+      };
+      if (position <= end || segment !== lastRange) return send();
+      // The last bytes of the file: if it was written to while it streamed, what was sent may
+      // be half of each version, so the client gets an aborted body rather than a whole one.
+      file.changedSince(opened, (changed) => {
+        if (done) return;
+        if (!changed) return send();
+        return started ? stop(false) : letGo();
       });
-      next();
     });
   };
 
