@@ -12,7 +12,8 @@ export type ErrorCode =
   | 'ERR_STATIC_ORIGIN_MISSING_REFERENCE'
   | 'ERR_STATIC_ORIGIN_CONFIG'
   | 'ERR_STATIC_ORIGIN_ENCODING'
-  | 'ERR_STATIC_ORIGIN_CHARSET';
+  | 'ERR_STATIC_ORIGIN_CHARSET'
+  | 'ERR_STATIC_ORIGIN_WRITE';
 
 /** The codes a `StaticOriginError` carries: all but a bad option value, which is a TypeError. */
 export type StaticOriginErrorCode = Exclude<ErrorCode, 'ERR_STATIC_ORIGIN_INVALID_OPTION'>;

@@ -88,7 +88,7 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
   const layout = layOut(files, outputs, compression, previous, opts, warn);
   if (!opts.dryRun) {
     opts.onEvent({ type: 'phase', phase: 'write', total: layout.toWrite.length + layout.carried.length });
-    await writeRoot(opts.out, layout.toWrite, layout.carried, () => {});
+    await writeRoot(opts.out, layout.toWrite, layout.carried, (done, total, name) => opts.onEvent({ type: 'progress', phase: 'write', done, total, name }));
   }
 
   let bytes = 0;

@@ -12,7 +12,7 @@ export type { NormalizedSource, SourceSpec };
 /** What collect reports while it runs (the CLI draws its progress bar from these). */
 export type CollectEvent =
   | { type: 'phase'; phase: 'find' | 'hash' | 'compress' | 'write'; total: number }
-  | { type: 'progress'; phase: 'hash' | 'compress'; done: number; total: number; name: string }
+  | { type: 'progress'; phase: 'hash' | 'compress' | 'write'; done: number; total: number; name: string }
   | { type: 'warning'; message: string };
 
 export interface CollectOptions {
