@@ -62,7 +62,10 @@ export function createLiveIndex(options: NormalizedOptions, warn: Warn, warnRefe
   const sources = options.sources.map(resolveSource);
   // A served root (not sources) follows the scan's rules: `.well-known/` at its top is served, the manifest is not.
   const rootMode = !options.fromSources;
-  const ctx: EntryContext = { options, manifest: undefined, hashedNames: new Set(), manifestMtimeMs: 0, realRoot: sources[0].real, dev: true, siblingsByCtime: true };
+  const ctx: EntryContext = { options, manifest: undefined, hashedNames: new Set(), manifestMtimeMs: 0, realRoot: sources[0].real, dev: true };
+  // A file seen changing (its entry rebuilt) must have siblings written after it; a first look
+  // takes them as the scan does (a copy may have written them first).
+  const changedCtx: EntryContext = { ...ctx, siblingsByCtime: true };
   const cache = createBodyCache(options.memoryCache);
   const redirect = options.index === false ? undefined : buildRedirectEntry(options);
   const built = new Map<string, Built>();
@@ -152,7 +155,7 @@ export function createLiveIndex(options: NormalizedOptions, warn: Warn, warnRefe
   }
 
   /** Reads (or for a large file, streams) the file once, from one descriptor: its tag, and the bytes when small. */
-  async function build(found: Found, siblingsFound: Partial<Record<EncodingName, Found>>): Promise<FileEntry | undefined> {
+  async function build(found: Found, siblingsFound: Partial<Record<EncodingName, Found>>, entryCtx: EntryContext): Promise<FileEntry | undefined> {
     const siblings: Partial<Record<EncodingName, FoundFile>> = {};
     for (const coding of options.encodings) {
       const sib = siblingsFound[coding];
@@ -178,7 +181,7 @@ export function createLiveIndex(options: NormalizedOptions, warn: Warn, warnRefe
       if (hashed.size !== file.size) return undefined;
       tag = hashed.tag;
     }
-    const entry = buildFileEntry(file, siblings, tag, ctx);
+    const entry = buildFileEntry(file, siblings, tag, entryCtx);
     if (bytes !== undefined && reserve(cache, bytes.length)) keep(cache, entry.identity, bytes);
     if (bytes !== undefined && CHECKED_TYPES.has(extname(file.rel).toLowerCase())) reportReferences(file.rel, bytes);
     return entry;
@@ -207,7 +210,7 @@ export function createLiveIndex(options: NormalizedOptions, warn: Warn, warnRefe
     const job = `${rel}\0${stamp}`;
     let running = building.get(job);
     if (running === undefined) {
-      running = build(found, siblings)
+      running = build(found, siblings, known === undefined ? ctx : changedCtx)
         .then((entry) => {
           if (entry !== undefined) remember(rel, { stamp, entry });
           return entry;

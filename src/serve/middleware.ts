@@ -113,7 +113,12 @@ export function staticOrigin(input: StaticOriginOptions): StaticOriginMiddleware
         return;
       }
       // Not the file the index describes any more: the index rebuilds this entry, and we decide again.
-      if (attempt >= MAX_REINDEX) return lateMiss(req, res, next);
+      if (attempt >= MAX_REINDEX) {
+        // Still changing under us: a short-lived 503, not a miss a CDN would keep.
+        res.writeHead(503, UNAVAILABLE_HEADERS);
+        res.end();
+        return;
+      }
       current.reindex(entry).then((fresh) => {
         if (res.destroyed) return;
         if (fresh === undefined) lateMiss(req, res, next);
