@@ -36,14 +36,24 @@ function newestOf(major) {
     versions = [JSON.parse(json)].flat();
   } catch (err) {
     versions = existsSync(CACHE) ? readdirSync(CACHE).filter((v) => v.startsWith(`${major}.`) && runs(join(CACHE, v, 'bin', 'node'), v)) : [];
-    if (versions.length === 0) fail(`cannot list ${PACKAGE}@${major} (${String(err.stderr || err.message).trim().split('\n')[0]}) and none is cached`);
+    if (versions.length === 0)
+      fail(
+        `cannot list ${PACKAGE}@${major} (${
+          String(err.stderr || err.message)
+            .trim()
+            .split('\n')[0]
+        }) and none is cached`,
+      );
     console.error(`node-version: the registry did not answer; using the newest cached ${major}.x`);
   }
   const parts = (v) => v.split('.').map(Number);
-  const newest = versions.filter((v) => /^\d+\.\d+\.\d+$/.test(v)).sort((a, b) => {
-    const [x, y] = [parts(a), parts(b)];
-    return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
-  }).at(-1);
+  const newest = versions
+    .filter((v) => /^\d+\.\d+\.\d+$/.test(v))
+    .sort((a, b) => {
+      const [x, y] = [parts(a), parts(b)];
+      return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+    })
+    .at(-1);
   if (newest === undefined) fail(`no release of ${PACKAGE}@${major}`);
   return newest;
 }

@@ -23,9 +23,12 @@ ${INSPECT_USAGE}`;
 /** Runs one command; resolves to the exit code. `serve` resolves when the server has stopped. */
 export async function main(argv: string[], io: CliIo = {}): Promise<number> {
   switch (argv[0]) {
-    case 'serve': return serveCommand(argv.slice(1), io);
-    case 'inspect': return inspectCommand(argv.slice(1), io);
+    case 'serve':
+      return serveCommand(argv.slice(1), io);
+    case 'inspect':
+      return inspectCommand(argv.slice(1), io);
     // `collect`, and the command line without a command (help) or with an unknown one.
-    default: return collectCommand(argv, io, OVERVIEW);
+    default:
+      return collectCommand(argv, io, OVERVIEW);
   }
 }

@@ -44,10 +44,17 @@ export function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (value instanceof RegExp) return String(value);
   switch (typeof value) {
-    case 'string': return JSON.stringify(value.length > 60 ? value.slice(0, 57) + '...' : value);
-    case 'number': case 'boolean': case 'bigint': return String(value);
-    case 'function': return 'a function';
-    case 'undefined': return 'undefined';
-    default: return `an ${typeof value}`;
+    case 'string':
+      return JSON.stringify(value.length > 60 ? value.slice(0, 57) + '...' : value);
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return String(value);
+    case 'function':
+      return 'a function';
+    case 'undefined':
+      return 'undefined';
+    default:
+      return `an ${typeof value}`;
   }
 }

@@ -146,10 +146,7 @@ function filesUnder(dir: string): string[] {
 
 describe('isAlreadyHashed: a real Vite 8 build (test/fixtures/vite-dist)', () => {
   const files = filesUnder(viteDist);
-  const manifest = JSON.parse(readFileSync(join(viteDist, '.vite/manifest.json'), 'utf8')) as Record<
-    string,
-    { file: string; css?: string[]; assets?: string[] }
-  >;
+  const manifest = JSON.parse(readFileSync(join(viteDist, '.vite/manifest.json'), 'utf8')) as Record<string, { file: string; css?: string[]; assets?: string[] }>;
   const emitted = new Set(Object.values(manifest).flatMap((c) => [c.file, ...(c.css ?? []), ...(c.assets ?? [])]));
 
   it('holds the files the README lists', () => {
@@ -167,7 +164,10 @@ describe('isAlreadyHashed: a real Vite 8 build (test/fixtures/vite-dist)', () =>
   });
 
   it('takes every file Vite hashed (all of assets/, as its manifest lists them) and nothing else', () => {
-    assert.deepEqual([...emitted].sort(), files.filter((f) => f.startsWith('assets/')));
+    assert.deepEqual(
+      [...emitted].sort(),
+      files.filter((f) => f.startsWith('assets/')),
+    );
     for (const name of files) assert.equal(isAlreadyHashed(name), emitted.has(name), name);
   });
 
@@ -226,14 +226,7 @@ describe('isAlreadyHashed: random hashes (the rates the module comment gives)', 
 describe('regression: catastrophic backtracking in the word shapes (ReDoS)', () => {
   // Before the 8-character bound came first, the first of these took 85 s and the second 18 s.
   it('answers long adversarial names at once', { timeout: 5_000 }, () => {
-    const names = [
-      `x-A${'a'.repeat(20)}!.js`,
-      `x-A${'ae'.repeat(10)}-.js`,
-      `x-A${'a'.repeat(10_000)}!.js`,
-      `x-${'Ab-'.repeat(10_000)}!`,
-      `${'-A'.repeat(10_000)}.js!`,
-      `x.${'a1'.repeat(10_000)}!`,
-    ];
+    const names = [`x-A${'a'.repeat(20)}!.js`, `x-A${'ae'.repeat(10)}-.js`, `x-A${'a'.repeat(10_000)}!.js`, `x-${'Ab-'.repeat(10_000)}!`, `${'-A'.repeat(10_000)}.js!`, `x.${'a1'.repeat(10_000)}!`];
     for (const name of names) assert.equal(isAlreadyHashed(name), false, name.slice(0, 30));
   });
 });

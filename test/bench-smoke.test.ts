@@ -11,7 +11,7 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const hasWrk = spawnSync('wrk', ['-v']).error === undefined;
 
 test('bench --smoke runs, verifies every server and prints the table', { timeout: 120_000 }, async () => {
-  assert.ok(hasWrk, 'wrk is not installed: `.ci/run` (or bench/setup.sh) installs Debian\'s wrk');
+  assert.ok(hasWrk, "wrk is not installed: `.ci/run` (or bench/setup.sh) installs Debian's wrk");
   const child = spawn(process.execPath, [join(repo, 'bench/run.js'), '--smoke'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));

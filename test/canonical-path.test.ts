@@ -42,7 +42,7 @@ const cases: Array<[string, string, string | null]> = [
   ['/static/café.css', '/static', null],
   ['/static/a.css#frag', '/static', null],
   ['/static/a.css\r\n', '/static', null],
-  ['/static/~user/a-b_c.d!$&\'()*+,;=:@.css', '/static', '/~user/a-b_c.d!$&\'()*+,;=:@.css'],
+  ["/static/~user/a-b_c.d!$&'()*+,;=:@.css", '/static', "/~user/a-b_c.d!$&'()*+,;=:@.css"],
   // Segments
   ['/static//x', '/static', null],
   ['//x', '', null],

@@ -8,7 +8,12 @@ import { hashedAndPrecompressed, type HashedRoot } from './helpers/fixtures.js';
 import { get, listen, type Listening } from './helpers/http.js';
 import { startVarnish, type Varnish } from './helpers/varnish.js';
 
-interface Seen { url: string; ae: string | undefined; inm: string | undefined; status: number }
+interface Seen {
+  url: string;
+  ae: string | undefined;
+  inm: string | undefined;
+  status: number;
+}
 
 describe('behind Varnish', () => {
   let fx: HashedRoot;
@@ -23,7 +28,10 @@ describe('behind Varnish', () => {
     refresh = () => assets.refresh();
     origin = await listen((req, res) => {
       res.on('finish', () => seen.push({ url: req.url as string, ae: req.headers['accept-encoding'], inm: req.headers['if-none-match'] as string | undefined, status: res.statusCode }));
-      assets(req, res, () => { res.statusCode = 404; res.end(); });
+      assets(req, res, () => {
+        res.statusCode = 404;
+        res.end();
+      });
     });
     // Keep expired objects so Varnish revalidates them with If-None-Match.
     cdn = await startVarnish(origin.port, 'sub vcl_backend_response { set beresp.grace = 0s; set beresp.keep = 60s; }');
@@ -95,7 +103,7 @@ describe('behind Varnish', () => {
     const url = '/static/css/added-later.css';
     const miss = await get(cdn.port, url);
     assert.equal(miss.status, 404);
-    assert.equal(miss.headers['cache-control'], 'public, max-age=1', 'the app\'s 404 under the prefix carries the short lifetime');
+    assert.equal(miss.headers['cache-control'], 'public, max-age=1', "the app's 404 under the prefix carries the short lifetime");
     assert.equal((await get(cdn.port, url)).status, 404);
     assert.equal(hits(url).length, 1, 'the miss is cached, briefly');
     const { writeFileSync } = await import('node:fs');

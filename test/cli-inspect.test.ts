@@ -15,7 +15,11 @@ import { get, listen } from './helpers/http.js';
 const BIN = resolve(import.meta.dirname, '../bin/static-origin.js');
 if (!existsSync(resolve(import.meta.dirname, '../dist/esm/cli/inspect.js'))) throw new Error('build first: npm run build (npm test does)');
 
-interface Result { code: number; stdout: string; stderr: string }
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 function cli(args: string[], cwd: string): Result {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
@@ -68,7 +72,10 @@ describe('static-origin inspect', () => {
     assert.equal('problems' in report, false, 'problems only with --check');
     const listed = Object.keys(c.manifest.files).sort();
     assert.equal(report.manifestFiles, listed.length);
-    assert.deepEqual(report.files.map((f) => f.path), listed);
+    assert.deepEqual(
+      report.files.map((f) => f.path),
+      listed,
+    );
     const hashed = new Set(Object.values(c.manifest.paths));
     let bytes = 0;
     let smallest = 0;
@@ -112,12 +119,20 @@ describe('static-origin inspect', () => {
     const name = c.nameOf('css/app.css');
     const m = c.manifest.files[name];
     const row = lines.find((l) => l.startsWith(`${name} `))!;
-    assert.match(row, new RegExp(`^${name.replace(/\./g, '\\.')}\\s+text/css; charset=utf-8\\s+${m.size}\\s+${m.encodings.br}\\s+${m.encodings.gzip}\\s+-\\s+\\d+\\.\\d%\\s+yes\\s+"${m.hash.slice(0, 32)}"$`));
+    assert.match(
+      row,
+      new RegExp(`^${name.replace(/\./g, '\\.')}\\s+text/css; charset=utf-8\\s+${m.size}\\s+${m.encodings.br}\\s+${m.encodings.gzip}\\s+-\\s+\\d+\\.\\d%\\s+yes\\s+"${m.hash.slice(0, 32)}"$`),
+    );
     assert.match(lines.find((l) => l.startsWith('img/photo.png '))!, /\s+-\s+-\s+-\s+0\.0%\s+no\s+"/);
     assert.match(lines.find((l) => l.startsWith('css/app.css '))!, /\s+no\s+"/, 'the original is not immutable');
     const files = Object.keys(c.manifest.files).length;
     const immutable = new Set(Object.values(c.manifest.paths)).size;
-    assert.match(r.stdout, new RegExp(`\ntotals\n  files     ${files} \\(${immutable} immutable\\), .* \\(\\d+ bytes\\)\n  br        \\d+ files, .* → .* \\(\\d+\\.\\d% saved\\)\n  gzip      .*\n  smallest  .* saved\\)\n$`));
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `\ntotals\n  files     ${files} \\(${immutable} immutable\\), .* \\(\\d+ bytes\\)\n  br        \\d+ files, .* → .* \\(\\d+\\.\\d% saved\\)\n  gzip      .*\n  smallest  .* saved\\)\n$`,
+      ),
+    );
   });
 
   it('says what `serve` sends: Content-Type, Cache-Control, ETag and length of every row, in every encoding', async (t) => {
@@ -129,9 +144,11 @@ describe('static-origin inspect', () => {
     assert.equal(report.totals.encodings.zstd!.files, 1);
     // What `static-origin serve <root>` runs: the middleware's handle(), prefix "/", every encoding.
     const assets = staticOrigin({ root: c.out, prefix: '/', encodings: ['br', 'gzip', 'zstd'] });
-    const server = await listen(createServer((req, res) => {
-      if (!assets.handle(req, res)) res.writeHead(404).end();
-    }));
+    const server = await listen(
+      createServer((req, res) => {
+        if (!assets.handle(req, res)) res.writeHead(404).end();
+      }),
+    );
     t.after(() => server.close());
     for (const row of report.files) {
       const path = '/' + row.path.split('/').map(encodeURIComponent).join('/');
@@ -159,7 +176,7 @@ describe('static-origin inspect', () => {
     assert.deepEqual(JSON.parse(json.stdout).problems, []);
   });
 
-  it('--check on a root without a manifest (a bundler\'s dist): nothing to hold hashed names to, exit 0', (t) => {
+  it("--check on a root without a manifest (a bundler's dist): nothing to hold hashed names to, exit 0", (t) => {
     const dir = tempDir(t, 'inspect');
     writeTree(dir, { 'dist/assets/index-BxK3a9Zq.js': 'export{}', 'dist/assets/app.3f2a9c1b7d4e.css': 'a{}', 'dist/index.html': '<p>' });
     const r = cli(['inspect', 'dist', '--check'], dir);
@@ -215,7 +232,7 @@ describe('static-origin inspect', () => {
     assert.equal(cli(['inspect', c.out], c.dir).code, 0);
   });
 
-  it('--check: a sibling listed in the manifest but missing, and one whose size is not the manifest\'s', async (t) => {
+  it("--check: a sibling listed in the manifest but missing, and one whose size is not the manifest's", async (t) => {
     const c = await collected(t);
     const cssName = c.nameOf('css/app.css');
     const jsName = c.nameOf('js/app.js');
@@ -227,7 +244,10 @@ describe('static-origin inspect', () => {
     const r = cli(['inspect', c.out, '--check'], c.dir);
     assert.equal(r.code, 1);
     assert.match(r.stdout, new RegExp(`^${cssName.replace(/\./g, '\\.')}\\.br: listed in the manifest but missing; ${cssName.replace(/\./g, '\\.')} is sent without br$`, 'm'));
-    assert.match(r.stdout, new RegExp(`^${jsName.replace(/\./g, '\\.')}\\.gz: ${c.manifest.files[jsName].encodings.gzip! - 1} bytes, the manifest says ${c.manifest.files[jsName].encodings.gzip}; not sent$`, 'm'));
+    assert.match(
+      r.stdout,
+      new RegExp(`^${jsName.replace(/\./g, '\\.')}\\.gz: ${c.manifest.files[jsName].encodings.gzip! - 1} bytes, the manifest says ${c.manifest.files[jsName].encodings.gzip}; not sent$`, 'm'),
+    );
   });
 
   it('--check: what the scan skips (a symlink out of the root) is a problem too', async (t) => {

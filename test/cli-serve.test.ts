@@ -21,7 +21,10 @@ if (!existsSync(resolve(import.meta.dirname, '../dist/esm/cli/serve.js'))) throw
 const READY = /^static-origin: serving (.+) at http:\/\/(\[[^\]]+\]|[^:/]+):(\d+)(\/\S*) \((\d+) workers?\)$/m;
 const CLF = /^127\.0\.0\.1 - - \[\d{2}\/(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\/\d{4}:\d{2}:\d{2}:\d{2} \+0000\] "([A-Z]+) (\S+) HTTP\/1\.1" (\d{3}) (\d+|-)$/;
 
-interface Exit { code: number | null; signal: NodeJS.Signals | null }
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
 
 interface Serving {
   child: ChildProcess;
@@ -64,23 +67,35 @@ async function serve(t: TestContext, args: string[], cwd: string): Promise<Servi
     for (const pid of childPids(child.pid!)) process.kill(pid, 'SIGKILL');
     process.kill(child.pid!, 'SIGKILL');
   });
-  const waitFor = (stream: 'stdout' | 'stderr', re: RegExp, ms = 15_000) => bounded(new Promise<RegExpMatchArray>((res, rej) => {
-    const check = () => {
-      const m = re.exec(out[stream]);
-      if (m) {
-        child[stream]!.off('data', onData);
-        res(m);
-      } else if (done) rej(new Error(`exited without ${re}:\n${out.stdout}\n${out.stderr}`));
-    };
-    const onData = () => setImmediate(check);
-    child[stream]!.on('data', onData);
-    void exited.then(check);
-    check();
-  }), ms, () => `${re} in ${stream}:\n${out.stdout}\n${out.stderr}`);
+  const waitFor = (stream: 'stdout' | 'stderr', re: RegExp, ms = 15_000) =>
+    bounded(
+      new Promise<RegExpMatchArray>((res, rej) => {
+        const check = () => {
+          const m = re.exec(out[stream]);
+          if (m) {
+            child[stream]!.off('data', onData);
+            res(m);
+          } else if (done) rej(new Error(`exited without ${re}:\n${out.stdout}\n${out.stderr}`));
+        };
+        const onData = () => setImmediate(check);
+        child[stream]!.on('data', onData);
+        void exited.then(check);
+        check();
+      }),
+      ms,
+      () => `${re} in ${stream}:\n${out.stdout}\n${out.stderr}`,
+    );
   const ready = await waitFor('stderr', READY);
   return {
-    child, pid: child.pid!, host: ready[2], port: Number(ready[3]), workers: Number(ready[5]),
-    stdout: () => out.stdout, stderr: () => out.stderr, waitFor, exited,
+    child,
+    pid: child.pid!,
+    host: ready[2],
+    port: Number(ready[3]),
+    workers: Number(ready[5]),
+    stdout: () => out.stdout,
+    stderr: () => out.stderr,
+    waitFor,
+    exited,
     exit: (ms = 20_000) => bounded(exited, ms, () => `exit:\n${out.stderr}`),
   };
 }
@@ -159,26 +174,35 @@ function refusedOn(host: string, port: number): Promise<boolean> {
   });
 }
 
-interface Held { socket: Socket; status: number; body: Buffer; head: string }
+interface Held {
+  socket: Socket;
+  status: number;
+  body: Buffer;
+  head: string;
+}
 
 /** One keep-alive request on a fresh connection; the connection stays open. */
 function keptAlive(port: number, path: string): Promise<Held> {
-  return bounded(new Promise<Held>((res, rej) => {
-    const socket = connect(port, '127.0.0.1');
-    let data = Buffer.alloc(0);
-    socket.on('error', rej);
-    socket.on('connect', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`));
-    socket.on('data', (chunk: Buffer) => {
-      data = Buffer.concat([data, chunk]);
-      const end = data.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const head = data.subarray(0, end).toString('latin1');
-      const length = Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1] ?? 0);
-      if (data.length < end + 4 + length) return;
-      socket.removeAllListeners('data');
-      res({ socket, status: Number(head.slice(9, 12)), body: data.subarray(end + 4, end + 4 + length), head });
-    });
-  }), 10_000, () => `keep-alive ${path}`);
+  return bounded(
+    new Promise<Held>((res, rej) => {
+      const socket = connect(port, '127.0.0.1');
+      let data = Buffer.alloc(0);
+      socket.on('error', rej);
+      socket.on('connect', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`));
+      socket.on('data', (chunk: Buffer) => {
+        data = Buffer.concat([data, chunk]);
+        const end = data.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = data.subarray(0, end).toString('latin1');
+        const length = Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1] ?? 0);
+        if (data.length < end + 4 + length) return;
+        socket.removeAllListeners('data');
+        res({ socket, status: Number(head.slice(9, 12)), body: data.subarray(end + 4, end + 4 + length), head });
+      });
+    }),
+    10_000,
+    () => `keep-alive ${path}`,
+  );
 }
 
 /** Which of `workers` holds each of these connections, by the server-side socket's inode. */
@@ -201,7 +225,7 @@ describe('static-origin serve: a collected root', () => {
     for (const flag of ['--port', '--host', '--prefix', '--workers', '--dev', '--source', '--quiet']) assert.match(r.stdout, new RegExp(flag));
   });
 
-  it('serves files (hashed names immutable, br to who asks), the middleware\'s 404 otherwise, and logs each response in Common Log Format', async (t) => {
+  it("serves files (hashed names immutable, br to who asks), the middleware's 404 otherwise, and logs each response in Common Log Format", async (t) => {
     const c = await run(t, { 'css/app.css': css, 'img/logo.svg': svg });
     const hashed = c.nameOf('css/app.css');
     // A zstd sibling (as `collect --encodings br,gzip,zstd` writes): serve sends every encoding the root has.
@@ -348,7 +372,10 @@ describe('static-origin serve: a cluster of workers', { skip: process.platform !
 
     writeFileSync(join(c.out, 'staticfiles.json'), '{ broken');
     s.child.kill('SIGHUP');
-    await s.waitFor('stderr', new RegExp(`^static-origin: SIGHUP: refresh failed in ${cores} of ${cores} workers?, which keep serving the previous index: the manifest .*staticfiles\\.json is not valid JSON`, 'm'));
+    await s.waitFor(
+      'stderr',
+      new RegExp(`^static-origin: SIGHUP: refresh failed in ${cores} of ${cores} workers?, which keep serving the previous index: the manifest .*staticfiles\\.json is not valid JSON`, 'm'),
+    );
     assert.equal((await get(s.port, `/${c.nameOf('css/app.css')}`)).status, 200);
     assert.equal((await get(s.port, '/added.txt')).status, 200);
   });
@@ -362,7 +389,9 @@ describe('static-origin serve: a cluster of workers', { skip: process.platform !
     const path = `/${c.nameOf('img/logo.svg')}`;
 
     const held: Held[] = [];
-    t.after(() => held.forEach((h) => h.socket.destroy()));
+    t.after(() => {
+      for (const h of held) h.socket.destroy();
+    });
     for (let i = 0; i < 6; i++) held.push(await keptAlive(s.port, path));
     for (const h of held) {
       assert.equal(h.status, 200);
@@ -419,19 +448,23 @@ describe('static-origin serve: SIGTERM drains', () => {
 
   /** A GET whose reader stops after the first bytes, until `resume()`; `done` resolves with everything read. */
   function slowDownload(port: number, path: string): Promise<{ socket: Socket; resume(): void; done: Promise<Buffer> }> {
-    return bounded(new Promise((res, rej) => {
-      const socket = connect(port, '127.0.0.1');
-      const chunks: Buffer[] = [];
-      const done = new Promise<Buffer>((resolveDone) => socket.on('close', () => resolveDone(Buffer.concat(chunks))));
-      socket.on('error', () => {});
-      socket.on('connect', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`));
-      socket.once('data', () => {
-        socket.pause();
-        res({ socket, resume: () => socket.resume(), done });
-      });
-      socket.on('data', (c: Buffer) => chunks.push(c));
-      socket.once('error', rej);
-    }), 10_000, () => `slow ${path}`);
+    return bounded(
+      new Promise((res, rej) => {
+        const socket = connect(port, '127.0.0.1');
+        const chunks: Buffer[] = [];
+        const done = new Promise<Buffer>((resolveDone) => socket.on('close', () => resolveDone(Buffer.concat(chunks))));
+        socket.on('error', () => {});
+        socket.on('connect', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`));
+        socket.once('data', () => {
+          socket.pause();
+          res({ socket, resume: () => socket.resume(), done });
+        });
+        socket.on('data', (c: Buffer) => chunks.push(c));
+        socket.once('error', rej);
+      }),
+      10_000,
+      () => `slow ${path}`,
+    );
   }
 
   for (const workers of ['1', '2']) {
@@ -546,10 +579,7 @@ describe('static-origin serve: bad input, one clear message', () => {
       await new Promise<void>((res) => taken.listen(0, '127.0.0.1', res));
       t.after(() => taken.close());
       const port = (taken.address() as { port: number }).port;
-      const [inUse, broken] = await Promise.all([
-        cli(['serve', 'root', '--port', String(port), '--workers', workers], dir),
-        cli(['serve', 'broken', '--port', '0', '--workers', workers], dir),
-      ]);
+      const [inUse, broken] = await Promise.all([cli(['serve', 'root', '--port', String(port), '--workers', workers], dir), cli(['serve', 'broken', '--port', '0', '--workers', workers], dir)]);
       assertOneError(inUse, 1, new RegExp(`^static-origin: cannot listen on 127\\.0\\.0\\.1:${port}: EADDRINUSE$`));
       assertOneError(broken, 1, new RegExp(`^static-origin: the manifest ${join(dir, 'broken/staticfiles.json')} is malformed: "version" must be 1, got 2$`));
     });

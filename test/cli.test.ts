@@ -15,7 +15,11 @@ const execFileP = promisify(execFile);
 
 if (!existsSync(resolve(import.meta.dirname, '../dist/esm/cli.js'))) throw new Error('build first: npm run build (npm test does)');
 
-interface Result { code: number; stdout: string; stderr: string }
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 function cli(args: string[], cwd: string, extra: { uid?: number; gid?: number } = {}): Result {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 60_000, ...extra });
@@ -216,7 +220,10 @@ describe('interruption', () => {
 
     // Enough brotli-11 work to take seconds, so the kill lands mid-compression.
     let seed = 1;
-    const word = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), 'abcdefghijklmnopqrstuvwxyz'.slice(seed % 20, (seed % 20) + 3 + (seed % 5)));
+    const word = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return 'abcdefghijklmnopqrstuvwxyz'.slice(seed % 20, (seed % 20) + 3 + (seed % 5));
+    };
     for (let i = 0; i < 40; i++) writeTree(dir, { [`src/big/f${i}.css`]: Array.from({ length: 40000 }, word).join(' ') });
 
     const child = spawn(process.execPath, [BIN, 'collect', 'src', '-o', 'out'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -242,14 +249,19 @@ describe('interruption', () => {
       if (!assets.handle(req, res)) res.writeHead(404).end();
     });
     await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
-    t.after(() => { server.close(); assets.close(); });
+    t.after(() => {
+      server.close();
+      assets.close();
+    });
     const port = (server.address() as { port: number }).port;
     const url = assets.url('css/a.css');
     assert.match(url, /^\/static\/css\/a\.[0-9a-f]{12}\.css$/);
     const body = await new Promise<{ status: number; text: string }>((res, rej) => {
       get({ host: '127.0.0.1', port, path: url }, (r) => {
         let text = '';
-        r.setEncoding('utf8').on('data', (c) => (text += c)).on('end', () => res({ status: r.statusCode!, text }));
+        r.setEncoding('utf8')
+          .on('data', (c) => (text += c))
+          .on('end', () => res({ status: r.statusCode!, text }));
       }).on('error', rej);
     });
     assert.equal(body.status, 200);

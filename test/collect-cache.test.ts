@@ -80,13 +80,14 @@ describe('persistent compression cache', () => {
     const dir = tempDir(t, 'cache-concurrent');
     writeTree(join(dir, 'src'), tree(10));
     const cacheDir = join(dir, 'cache');
-    const [a, b] = await Promise.all([
-      collect({ sources: [join(dir, 'src')], out: join(dir, 'a'), cacheDir }),
-      collect({ sources: [join(dir, 'src')], out: join(dir, 'b'), cacheDir }),
-    ]);
+    const [a, b] = await Promise.all([collect({ sources: [join(dir, 'src')], out: join(dir, 'a'), cacheDir }), collect({ sources: [join(dir, 'src')], out: join(dir, 'b'), cacheDir })]);
     assert.equal(a.files, b.files);
     assert.deepEqual(contents(join(dir, 'a')), contents(join(dir, 'b')));
-    assert.deepEqual(cacheFiles(cacheDir).filter((f) => f.endsWith('.tmp')), [], 'no half-written entry left');
+    assert.deepEqual(
+      cacheFiles(cacheDir).filter((f) => f.endsWith('.tmp')),
+      [],
+      'no half-written entry left',
+    );
     const c = await collect({ sources: [join(dir, 'src')], out: join(dir, 'c'), cacheDir });
     assert.equal(c.compressed, 0);
   });

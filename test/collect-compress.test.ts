@@ -23,7 +23,10 @@ describe('compression', () => {
         const original = r.file(file);
         const entry = r.manifest.files[file];
         assert.deepEqual(Object.keys(entry.encodings).sort(), ['br', 'gzip'], file);
-        for (const [enc, suffix] of [['br', '.br'], ['gzip', '.gz']] as const) {
+        for (const [enc, suffix] of [
+          ['br', '.br'],
+          ['gzip', '.gz'],
+        ] as const) {
           const variant = r.file(file + suffix);
           assert.equal(variant.length, entry.encodings[enc]);
           assert.ok(unpack(enc, variant).equals(original), `${file}${suffix} round-trips`);

@@ -22,7 +22,12 @@ describe('collect builds what serve serves', () => {
       it(`prefix ${JSON.stringify(prefix)}, encodings [${encodings.join(', ')}]`, async (t) => {
         const r = await run(t, { 'app.css': CSS, 'img/a.svg': SVG, 'app.js': `import "${prefix.replace(/^\/?/, '/').replace(/\/?$/, '/')}img/a.svg";\n` }, { prefix, encodings });
         const assets = staticOrigin({ root: r.out, prefix, encodings: encodings.length ? encodings : undefined });
-        const srv = await listen((req, res) => assets(req, res, () => { res.statusCode = 404; res.end('miss'); }));
+        const srv = await listen((req, res) =>
+          assets(req, res, () => {
+            res.statusCode = 404;
+            res.end('miss');
+          }),
+        );
         t.after(() => srv.close());
         const url = assets.url('app.css');
         assert.match(url, new RegExp(`^${prefix.replace(/^\/?/, '/').replace(/\/?$/, '/').replace(/\//g, '\\/')}app\\.[0-9a-f]{12}\\.css$`));
@@ -34,7 +39,12 @@ describe('collect builds what serve serves', () => {
         for (const coding of encodings) {
           const v = await get(srv.port, url, { 'accept-encoding': coding });
           assert.equal(v.headers['content-encoding'], coding);
-          const bytes = coding === 'br' ? brotliDecompressSync(v.body) : coding === 'gzip' ? gunzipSync(v.body) : (await import('node:zlib') as unknown as { zstdDecompressSync(b: Buffer): Buffer }).zstdDecompressSync(v.body);
+          const bytes =
+            coding === 'br'
+              ? brotliDecompressSync(v.body)
+              : coding === 'gzip'
+                ? gunzipSync(v.body)
+                : ((await import('node:zlib')) as unknown as { zstdDecompressSync(b: Buffer): Buffer }).zstdDecompressSync(v.body);
           assert.ok(bytes.equals(plain.body));
         }
         assert.equal((await get(srv.port, assets.url('app.js'))).status, 200);
@@ -72,7 +82,7 @@ describe('what does not break a page does not fail a deploy', () => {
     await assert.rejects(collect({ sources: [join(dir, 'src')], out: join(dir, 'out') }), /a\.css:2:10: the reference "missing\.png" cannot be resolved/);
   });
 
-  it('strictness per source: a vendored tree with strict: false warns, the app\'s own sources still fail', async (t) => {
+  it("strictness per source: a vendored tree with strict: false warns, the app's own sources still fail", async (t) => {
     const dir = tempDir(t);
     writeTree(join(dir, 'app'), { 'app.css': 'a{b:url(ok.png)}', 'ok.png': 'png' });
     writeTree(join(dir, 'vendor'), { 'lib/skin.css': 'a{b:url(fonts/gone.woff2)}' });

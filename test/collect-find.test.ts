@@ -29,8 +29,15 @@ describe('find', () => {
   it('ignores dotfiles, *~ and CVS by default, and extra globs on the base name or the path', async (t) => {
     const dir = tempDir(t);
     writeTree(join(dir, 'src'), {
-      '.env': 's', '.git/config': 'x', 'a.css~': 'x', 'CVS/Entries': 'x', 'keep.css': 'k',
-      'scss/a.scss': 'x', 'docs/readme.md': 'x', 'deep/x/notes.txt': 'x', 'deep/x/keep.txt': 'k',
+      '.env': 's',
+      '.git/config': 'x',
+      'a.css~': 'x',
+      'CVS/Entries': 'x',
+      'keep.css': 'k',
+      'scss/a.scss': 'x',
+      'docs/readme.md': 'x',
+      'deep/x/notes.txt': 'x',
+      'deep/x/keep.txt': 'k',
     });
     const summary = await collect({ sources: [join(dir, 'src')], out: join(dir, 'out'), ignore: ['*.scss', 'docs', 'deep/**/notes.txt'] });
     const r = handles(dir, '', join(dir, 'out'), summary);
@@ -53,8 +60,10 @@ describe('layout checks', () => {
   it('refuses out inside a source', async (t) => {
     const dir = tempDir(t);
     writeTree(dir, { 'src/a.css': 'a' });
-    await assert.rejects(collect({ sources: [join(dir, 'src')], out: join(dir, 'src/static') }), (e: Error & { code?: string }) =>
-      e.code === 'ERR_STATIC_ORIGIN_SOURCE' && /output directory .*src\/static is inside the source/.test(e.message));
+    await assert.rejects(
+      collect({ sources: [join(dir, 'src')], out: join(dir, 'src/static') }),
+      (e: Error & { code?: string }) => e.code === 'ERR_STATIC_ORIGIN_SOURCE' && /output directory .*src\/static is inside the source/.test(e.message),
+    );
   });
 
   it('refuses a source inside out, and out equal to a source', async (t) => {
@@ -66,8 +75,10 @@ describe('layout checks', () => {
 
   it('names a missing source directory', async (t) => {
     const dir = tempDir(t);
-    await assert.rejects(collect({ sources: [join(dir, 'nope')], out: join(dir, 'out') }), (e: Error & { code?: string }) =>
-      e.code === 'ERR_STATIC_ORIGIN_SOURCE' && e.message === `static-origin: the source directory ${join(dir, 'nope')} does not exist`);
+    await assert.rejects(
+      collect({ sources: [join(dir, 'nope')], out: join(dir, 'out') }),
+      (e: Error & { code?: string }) => e.code === 'ERR_STATIC_ORIGIN_SOURCE' && e.message === `static-origin: the source directory ${join(dir, 'nope')} does not exist`,
+    );
   });
 
   it('refuses a source file that would be collected as staticfiles.json', async (t) => {

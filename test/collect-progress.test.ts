@@ -31,18 +31,31 @@ it('prints one plain line per phase and no bar elsewhere', () => {
 
 it('ends with a table: files, bytes before and after per encoding, reused, time', () => {
   const summary: CollectSummary = {
-    out: '/srv/static', dryRun: false, files: 3, written: 10, carried: 2,
-    duplicates: [{ name: 'a.css', kept: '/a/a.css', ignored: '/b/a.css' }], bytes: 2048,
-    encodings: { br: { files: 2, bytesBefore: 2048, bytesAfter: 512 } }, compressed: 1, reused: 3, cached: 4, warnings: [], timeMs: 1234,
+    out: '/srv/static',
+    dryRun: false,
+    files: 3,
+    written: 10,
+    carried: 2,
+    duplicates: [{ name: 'a.css', kept: '/a/a.css', ignored: '/b/a.css' }],
+    bytes: 2048,
+    encodings: { br: { files: 2, bytesBefore: 2048, bytesAfter: 512 } },
+    compressed: 1,
+    reused: 3,
+    cached: 4,
+    warnings: [],
+    timeMs: 1234,
   };
-  assert.equal(formatSummary(summary), [
-    'collected into /srv/static',
-    '  files    3 collected, 1 duplicate ignored',
-    '  written  10 files, 2 carried over from earlier collects',
-    '  hashed   2.0 KiB',
-    '  br       2 files, 2.0 KiB → 512 B (25.0%)',
-    '  reused   3 variants from the previous root, 4 from the cache, 1 compressed now',
-    '  time     1.23 s',
-    '',
-  ].join('\n'));
+  assert.equal(
+    formatSummary(summary),
+    [
+      'collected into /srv/static',
+      '  files    3 collected, 1 duplicate ignored',
+      '  written  10 files, 2 carried over from earlier collects',
+      '  hashed   2.0 KiB',
+      '  br       2 files, 2.0 KiB → 512 B (25.0%)',
+      '  reused   3 variants from the previous root, 4 from the cache, 1 compressed now',
+      '  time     1.23 s',
+      '',
+    ].join('\n'),
+  );
 });

@@ -154,19 +154,22 @@ describe('JS modules', () => {
     });
     const dep = r.nameOf('js/dep.js').slice(3);
     const util = r.nameOf('js/lib/util.mjs').slice(3);
-    assert.equal(r.hashed('js/main.js'), [
-      `import { d } from './${dep}';`,
-      `import * as u from "./${util}"`,
-      `export { u as v } from './${util}';`,
-      `export * from './${dep}';`,
-      `import './${dep}';`,
-      "import React from 'react';",
-      `import x from '/static/js/${dep}';`,
-      `const later = import('./${dep}');`,
-      `const tpl = import(\`./${util}\`);`,
-      "const computed = import('./' + name);",
-      '',
-    ].join('\n'));
+    assert.equal(
+      r.hashed('js/main.js'),
+      [
+        `import { d } from './${dep}';`,
+        `import * as u from "./${util}"`,
+        `export { u as v } from './${util}';`,
+        `export * from './${dep}';`,
+        `import './${dep}';`,
+        "import React from 'react';",
+        `import x from '/static/js/${dep}';`,
+        `const later = import('./${dep}');`,
+        `const tpl = import(\`./${util}\`);`,
+        "const computed = import('./' + name);",
+        '',
+      ].join('\n'),
+    );
   });
 
   it('leaves imports inside strings, comments and template literals alone', async (t) => {
@@ -190,7 +193,10 @@ describe('JS modules', () => {
     const text = 'const m = import(`./locale/${lang}.js`);\n';
     const r = await run(t, { 'js/a.js': text });
     assert.equal(r.hashed('js/a.js'), text);
-    assert.ok(r.summary.warnings.some((w) => w.includes('a.js:1:18') && w.includes('cannot be rewritten')), r.summary.warnings.join('\n'));
+    assert.ok(
+      r.summary.warnings.some((w) => w.includes('a.js:1:18') && w.includes('cannot be rewritten')),
+      r.summary.warnings.join('\n'),
+    );
   });
 });
 
@@ -205,7 +211,12 @@ describe('dependency order and cycles', () => {
   });
 
   it('gives a two-file cycle one deterministic shared hash, and each member names the other', async (t) => {
-    const files = { 'css/a.css': '@import "b.css";\na{}', 'css/b.css': '@import "a.css";\nb{}', 'js/x.js': "import './y.js';\nexport const x = 1;\n", 'js/y.js': "import './x.js';\nexport const y = 2;\n" };
+    const files = {
+      'css/a.css': '@import "b.css";\na{}',
+      'css/b.css': '@import "a.css";\nb{}',
+      'js/x.js': "import './y.js';\nexport const x = 1;\n",
+      'js/y.js': "import './x.js';\nexport const y = 2;\n",
+    };
     const one = await run(t, files);
     const two = await run(t, files);
     assert.equal(nameDigits(one.nameOf('css/a.css')), nameDigits(one.nameOf('css/b.css')));
@@ -237,7 +248,10 @@ describe('missing references', () => {
   it('fail for a JS import too, and for a path that leaves the root', async (t) => {
     const dir = tempDir(t);
     writeTree(join(dir, 'src'), { 'a.js': "\n\nimport x from '../../outside.js';\n" });
-    await assert.rejects(collect({ sources: [join(dir, 'src')], out: join(dir, 'out') }), /a\.js:3:16: the reference "\.\.\/\.\.\/outside\.js" cannot be resolved: it points outside the collected root/);
+    await assert.rejects(
+      collect({ sources: [join(dir, 'src')], out: join(dir, 'out') }),
+      /a\.js:3:16: the reference "\.\.\/\.\.\/outside\.js" cannot be resolved: it points outside the collected root/,
+    );
   });
 
   it('with strict: false, warn and leave the reference as written', async (t) => {

@@ -28,7 +28,12 @@ it('collects a Vite build: bundler-hashed names kept, mapped to themselves, comp
   assert.deepEqual(summary.warnings, []);
 
   const served = staticOrigin({ root: out, prefix: '/' });
-  const srv = await listen((req, res) => served(req, res, () => { res.statusCode = 404; res.end(); }));
+  const srv = await listen((req, res) =>
+    served(req, res, () => {
+      res.statusCode = 404;
+      res.end();
+    }),
+  );
   t.after(() => srv.close());
   const page = await get(srv.port, '/');
   assert.equal(page.status, 200);

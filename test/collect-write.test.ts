@@ -16,7 +16,9 @@ describe('manifest', () => {
     const r = await run(t, { 'css/a.css': css, 'img/a.svg': svg });
     assert.equal(r.manifest.version, 1);
     assert.deepEqual(Object.keys(r.manifest.paths), ['css/a.css', 'img/a.svg']);
-    const written = readdirSync(r.out, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath ?? (e as unknown as { path: string }).path, e.name).slice(r.out.length + 1));
+    const written = readdirSync(r.out, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath ?? (e as unknown as { path: string }).path, e.name).slice(r.out.length + 1));
     const expected = written.filter((n) => !/\.(br|gz)$/.test(n) && n !== 'staticfiles.json' && !n.startsWith('.')).sort();
     assert.deepEqual(Object.keys(r.manifest.files).sort(), expected);
     assert.equal(expected.length, 4); // two originals, two hashed copies

@@ -131,7 +131,11 @@ test('findCssRefs table: start, end, value, context and quote', () => {
 test('text.slice(start, end) is the written form of every reference', () => {
   for (const [what, text, refs] of cases) {
     const found = findCssRefs(text);
-    assert.deepEqual(found.map((r) => text.slice(r.start, r.end)), refs.map(([written]) => written), what);
+    assert.deepEqual(
+      found.map((r) => text.slice(r.start, r.end)),
+      refs.map(([written]) => written),
+      what,
+    );
     // Outside the value: a quoted value sits between its quotes, an unquoted one between url( and ).
     for (const r of found) {
       if (r.context === 'css-string') assert.equal(text[r.start - 1], r.quote, `${what}: opening quote`);
@@ -156,7 +160,8 @@ test('a string cut by a newline is a bad-string, not a reference (CSS Syntax §4
 });
 
 test('truncated input at every length never throws and reports only ranges inside the text', () => {
-  const sheet = '\uFEFF@import url("a.css") screen;\r\n@import \'b\\\'.css\';\n/* c */ a{background:url( img/x\\ y.png ) , image-set("1x.png" 1x, url(2x.png) 2x);content:"\\"url(no)"}\n/*# sourceMappingURL=s.css.map */\n';
+  const sheet =
+    '\uFEFF@import url("a.css") screen;\r\n@import \'b\\\'.css\';\n/* c */ a{background:url( img/x\\ y.png ) , image-set("1x.png" 1x, url(2x.png) 2x);content:"\\"url(no)"}\n/*# sourceMappingURL=s.css.map */\n';
   for (let end = 0; end <= sheet.length; end++) {
     for (let start = 0; start < end; start += 7) {
       const text = sheet.slice(start, end);
@@ -169,7 +174,38 @@ test('truncated input at every length never throws and reports only ranges insid
       }
     }
   }
-  for (const text of ['', '/', '/*', '*/', '@', '@import', '@import "', 'url', 'url(', 'url("', "url('", 'url(a\\', 'url("a\\', 'url(\\', '"\\', 'image-set(', 'image-set("', '\\', '"', "'", ')))', '(((', '\uFEFF', '\r', '\r\n', '\uD800', 'u\\', '-', '--', '-\\']) {
+  for (const text of [
+    '',
+    '/',
+    '/*',
+    '*/',
+    '@',
+    '@import',
+    '@import "',
+    'url',
+    'url(',
+    'url("',
+    "url('",
+    'url(a\\',
+    'url("a\\',
+    'url(\\',
+    '"\\',
+    'image-set(',
+    'image-set("',
+    '\\',
+    '"',
+    "'",
+    ')))',
+    '(((',
+    '\uFEFF',
+    '\r',
+    '\r\n',
+    '\uD800',
+    'u\\',
+    '-',
+    '--',
+    '-\\',
+  ]) {
     assert.doesNotThrow(() => findCssRefs(text), JSON.stringify(text));
   }
 });

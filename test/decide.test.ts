@@ -337,7 +337,12 @@ test('preconditions are evaluated against the variant that would be sent', () =>
     ['If-Match failure with an unsatisfiable Range: 412', { 'if-match': '"x"', range: 'bytes=5000-' }, 412, PRECONDITION_FAILED],
     // A usable Range switches to identity first, so the identity ETag is what is compared.
     ['Range with br accepted, identity ETag in If-None-Match: 304', { 'if-none-match': `"${TAG}"`, 'accept-encoding': 'br', range: 'bytes=0-9' }, 304, notModified(`"${TAG}"`)],
-    ['Range with br accepted, If-Match the identity ETag: 206', { 'if-match': `"${TAG}"`, 'accept-encoding': 'br', range: 'bytes=0-9' }, 206, { ...full('identity', { 'content-range': `bytes 0-9/${SIZE}`, 'content-length': '10' }) }],
+    [
+      'Range with br accepted, If-Match the identity ETag: 206',
+      { 'if-match': `"${TAG}"`, 'accept-encoding': 'br', range: 'bytes=0-9' },
+      206,
+      { ...full('identity', { 'content-range': `bytes 0-9/${SIZE}`, 'content-length': '10' }) },
+    ],
   ];
   for (const [what, headers, status, expected] of cases) {
     const d = decide(GET(headers), entry, ctx);
@@ -402,7 +407,12 @@ test('unsatisfiable ranges: 416 with bytes */size and no body', () => {
 test('invalid or ignored ranges: the whole file, in the negotiated coding', () => {
   const { entry, ctx } = setup({ siblings: { br: BR, gzip: GZ } });
   const ignored = [
-    'bytes=5-3', 'bytes=abc', 'items=0-1', 'bytes 0-1', 'bytes=', 'bytes=0-1;x',
+    'bytes=5-3',
+    'bytes=abc',
+    'items=0-1',
+    'bytes 0-1',
+    'bytes=',
+    'bytes=0-1;x',
     'bytes=0-5,3-8', // overlapping
     'bytes=' + Array.from({ length: 17 }, (_, i) => `${i * 10}-${i * 10 + 1}`).join(','), // more than maxRanges (16)
   ];
@@ -435,11 +445,42 @@ test('several ranges: multipart/byteranges of the identity bytes, its length the
   const { 'content-type': _type, 'content-length': _length, ...base } = full('identity');
   // [Range, ranges in the body]
   const cases: Array<[string, ByteRange[]]> = [
-    ['bytes=0-9,20-29', [{ start: 0, end: 9 }, { start: 20, end: 29 }]],
-    ['bytes=20-29,0-9', [{ start: 20, end: 29 }, { start: 0, end: 9 }]], // request order kept
-    ['bytes=0-0,-1', [{ start: 0, end: 0 }, { start: 999, end: 999 }]],
-    ['bytes=0-1,2-3,4-5', [{ start: 0, end: 1 }, { start: 2, end: 3 }, { start: 4, end: 5 }]],
-    ['bytes=0-1, 900-', [{ start: 0, end: 1 }, { start: 900, end: 999 }]],
+    [
+      'bytes=0-9,20-29',
+      [
+        { start: 0, end: 9 },
+        { start: 20, end: 29 },
+      ],
+    ],
+    [
+      'bytes=20-29,0-9',
+      [
+        { start: 20, end: 29 },
+        { start: 0, end: 9 },
+      ],
+    ], // request order kept
+    [
+      'bytes=0-0,-1',
+      [
+        { start: 0, end: 0 },
+        { start: 999, end: 999 },
+      ],
+    ],
+    [
+      'bytes=0-1,2-3,4-5',
+      [
+        { start: 0, end: 1 },
+        { start: 2, end: 3 },
+        { start: 4, end: 5 },
+      ],
+    ],
+    [
+      'bytes=0-1, 900-',
+      [
+        { start: 0, end: 1 },
+        { start: 900, end: 999 },
+      ],
+    ],
   ];
   for (const [range, ranges] of cases) {
     for (const ae of [undefined, 'br']) {
@@ -450,10 +491,18 @@ test('several ranges: multipart/byteranges of the identity bytes, its length the
       assert.deepEqual(h, { ...base, 'content-type': `multipart/byteranges; boundary=${BOUNDARY}`, 'content-length': String(sum) }, range);
       assert.equal(d.body?.variant, entry.identity, range);
       const layout = (d.body as Extract<Decision['body'], { kind: 'multipart' }>).layout;
-      assert.deepEqual(layout.parts.map((p) => ({ start: p.start, end: p.end })), ranges, range);
+      assert.deepEqual(
+        layout.parts.map((p) => ({ start: p.start, end: p.end })),
+        ranges,
+        range,
+      );
       // The same framing the range module gives for these ranges, the file's own type in each part.
       assert.equal(layout.length, multipartLayout(ranges, SIZE, 'text/css; charset=utf-8', BOUNDARY).length, range);
-      assert.equal(layout.parts[0].head.toString('latin1'), `--${BOUNDARY}\r\nContent-Type: text/css; charset=utf-8\r\nContent-Range: bytes ${ranges[0].start}-${ranges[0].end}/${SIZE}\r\n\r\n`, range);
+      assert.equal(
+        layout.parts[0].head.toString('latin1'),
+        `--${BOUNDARY}\r\nContent-Type: text/css; charset=utf-8\r\nContent-Range: bytes ${ranges[0].start}-${ranges[0].end}/${SIZE}\r\n\r\n`,
+        range,
+      );
       assert.equal(layout.tail.toString('latin1'), `\r\n--${BOUNDARY}--\r\n`, range);
     }
   }

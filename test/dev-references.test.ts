@@ -65,7 +65,10 @@ function table(label: string, name: string, cases: readonly Case[]): void {
       it(c.title, async (t) => {
         const file = c.name ?? name;
         const ours = await check(file, c.text);
-        assert.deepEqual(ours.map((m) => [m.line, m.column, m.reference]), c.expect.map((e) => [...e]));
+        assert.deepEqual(
+          ours.map((m) => [m.line, m.column, m.reference]),
+          c.expect.map((e) => [...e]),
+        );
         for (const m of ours) assert.ok(m.message.startsWith(`${file}:${m.line}:${m.column}: the reference "${m.reference}" cannot be resolved: `), m.message);
         if (c.says) assert.ok(ours[0].message.includes(c.says), ours[0].message);
         await agreesWithCollect(t, file, c.text, ours);
@@ -120,9 +123,23 @@ table('CSS references', 'css/app.css', [
   { title: 'absolute ../ leaving the root is refused', text: 'a{b:url(/static/../outside.png)}', expect: [[1, 9, '/static/../outside.png']], says: 'it points outside the collected root' },
   { title: 'a directory reference is refused, as collect does', text: 'a{b:url(img/)}', expect: [[1, 9, 'img/']], says: 'it points outside the collected root' },
   { title: 'line and column across lines', text: 'a{}\nb {\n  background: url("../img/missing.png");\n}', expect: [[3, 20, '../img/missing.png']] },
-  { title: 'CRLF line ends count as collect counts them', text: 'a{}\r\nb{c:url(x.png)}\r\nd{e:url(y.png)}', expect: [[2, 9, 'x.png'], [3, 9, 'y.png']] },
+  {
+    title: 'CRLF line ends count as collect counts them',
+    text: 'a{}\r\nb{c:url(x.png)}\r\nd{e:url(y.png)}',
+    expect: [
+      [2, 9, 'x.png'],
+      [3, 9, 'y.png'],
+    ],
+  },
   { title: 'a BOM is a column, as collect reads it', text: '\ufeffa{b:url(nope.png)}', expect: [[1, 10, 'nope.png']] },
-  { title: 'every missing reference is reported, in order', text: '@import "gone.css";\na{b:url(img/a.png)}\nc{d:url(gone.png)}', expect: [[1, 10, 'gone.css'], [3, 9, 'gone.png']] },
+  {
+    title: 'every missing reference is reported, in order',
+    text: '@import "gone.css";\na{b:url(img/a.png)}\nc{d:url(gone.png)}',
+    expect: [
+      [1, 10, 'gone.css'],
+      [3, 9, 'gone.png'],
+    ],
+  },
 ]);
 
 table('JavaScript module references', 'js/app.js', [
@@ -142,7 +159,11 @@ table('JavaScript module references', 'js/app.js', [
     text: "import _ from 'lodash';\nimport x from '@scope/pkg/x.js';\nimport 'lodash/fp.js';\nexport * from 'react';\nimport('lodash');",
     expect: [],
   },
-  { title: 'schemes, protocol-relative and absolute outside the prefix are left alone', text: "import fs from 'node:fs';\nimport x from 'https://cdn.example.com/x.js';\nimport y from '//cdn.example.com/y.js';\nimport z from '/vendor/z.js';", expect: [] },
+  {
+    title: 'schemes, protocol-relative and absolute outside the prefix are left alone',
+    text: "import fs from 'node:fs';\nimport x from 'https://cdn.example.com/x.js';\nimport y from '//cdn.example.com/y.js';\nimport z from '/vendor/z.js';",
+    expect: [],
+  },
   { title: 'absolute under the prefix, present', text: "import '/static/js/util.js';", expect: [] },
   { title: 'absolute under the prefix, missing', text: "import '/static/js/gone.js';", expect: [[1, 9, '/static/js/gone.js']], says: '"js/gone.js" is not among' },
   { title: 'a query is kept but ignored for existence', text: "import './util.js?v=2';\nimport './gone.js?v=2';", expect: [[2, 9, './gone.js?v=2']], says: '"js/gone.js" is not among' },
@@ -155,7 +176,11 @@ table('JavaScript module references', 'js/app.js', [
   {
     title: 'line and column of every missing module, in order',
     text: 'import a from "./util.js";\n\nimport b from "./nope.js";\n  export { c } from "./gone.js";\nawait import("./later.js");',
-    expect: [[3, 16, './nope.js'], [4, 22, './gone.js'], [5, 15, './later.js']],
+    expect: [
+      [3, 16, './nope.js'],
+      [4, 22, './gone.js'],
+      [5, 15, './later.js'],
+    ],
   },
   { title: 'a file that cannot be lexed is left alone (collect only warns)', text: "import { from './nope.js'", expect: [] },
   { title: '.mjs is a module too', name: 'js/app.mjs', text: "import './lib/dep.mjs';\nimport './lib/gone.mjs';", expect: [[2, 9, './lib/gone.mjs']] },
@@ -186,13 +211,19 @@ describe('source maps', () => {
       const asked: string[] = [];
       const ours = await check(name, text, asked);
       assert.ok(!asked.some((n) => n.endsWith('.map')), `looked up a source map: ${asked.join(', ')}`);
-      assert.ok(ours.every((m) => !m.reference.endsWith('.map')), JSON.stringify(ours));
+      assert.ok(
+        ours.every((m) => !m.reference.endsWith('.map')),
+        JSON.stringify(ours),
+      );
     });
   }
 
   it('the other references of the same file still are', async () => {
     const ours = await check('css/app.css', 'a{b:url(gone.png)}\n/*# sourceMappingURL=app.css.map */\n');
-    assert.deepEqual(ours.map((m) => [m.line, m.column, m.reference]), [[1, 9, 'gone.png']]);
+    assert.deepEqual(
+      ours.map((m) => [m.line, m.column, m.reference]),
+      [[1, 9, 'gone.png']],
+    );
   });
 });
 
@@ -207,23 +238,32 @@ describe('the look-up', () => {
     const everything = await missingReferences('css/app.css', 'a{b:url(anything.png)}', PREFIX, () => true);
     const nothing = await missingReferences('css/app.css', 'a{b:url(img/a.png)}', PREFIX, () => false);
     assert.deepEqual(everything, []);
-    assert.deepEqual(nothing.map((m) => m.reference), ['img/a.png']);
+    assert.deepEqual(
+      nothing.map((m) => m.reference),
+      ['img/a.png'],
+    );
   });
 
   it('uses the prefix it is given', async () => {
     const text = 'a{b:url(/assets/img/gone.png)} c{d:url(/static/img/gone.png)}';
     const ours = await missingReferences('css/app.css', text, '/assets/', () => false);
-    assert.deepEqual(ours.map((m) => [m.column, m.reference]), [[9, '/assets/img/gone.png']]);
+    assert.deepEqual(
+      ours.map((m) => [m.column, m.reference]),
+      [[9, '/assets/img/gone.png']],
+    );
   });
 
   it('refuses a prefix that is not normalised, naming the option', async () => {
     for (const prefix of ['static', '/static', 'static/', '']) {
-      await assert.rejects(missingReferences('css/app.css', 'a{}', prefix, () => true), (err: TypeError & { code?: string }) => {
-        assert.ok(err instanceof TypeError);
-        assert.equal(err.code, 'ERR_STATIC_ORIGIN_INVALID_OPTION');
-        assert.match(err.message, /option "prefix"/);
-        return true;
-      });
+      await assert.rejects(
+        missingReferences('css/app.css', 'a{}', prefix, () => true),
+        (err: TypeError & { code?: string }) => {
+          assert.ok(err instanceof TypeError);
+          assert.equal(err.code, 'ERR_STATIC_ORIGIN_INVALID_OPTION');
+          assert.match(err.message, /option "prefix"/);
+          return true;
+        },
+      );
     }
   });
 });

@@ -41,8 +41,14 @@ test('normalizeEncodings: accepted values, in order, frozen, the caller’s arra
     [undefined, ['br', 'gzip']],
     [[], []],
     [['br'], ['br']],
-    [['gzip', 'br'], ['gzip', 'br']],
-    [['zstd', 'br', 'gzip'], ['zstd', 'br', 'gzip']],
+    [
+      ['gzip', 'br'],
+      ['gzip', 'br'],
+    ],
+    [
+      ['zstd', 'br', 'gzip'],
+      ['zstd', 'br', 'gzip'],
+    ],
   ];
   for (const [input, expected] of cases) {
     const copy = Array.isArray(input) ? [...input] : input;
@@ -77,14 +83,18 @@ test('normalizeEncodings: refuses unknown, duplicate and non-array values, namin
     [1, '1', true],
   ];
   for (const [input, shown, array] of cases) {
-    assert.throws(() => normalizeEncodings(input), (err: TypeError & { code?: string }) => {
-      assert.ok(err instanceof TypeError, err.message);
-      assert.equal(err.code, 'ERR_STATIC_ORIGIN_INVALID_OPTION');
-      assert.ok(err.message.startsWith('static-origin: option "encodings" must be '), err.message);
-      assert.ok(err.message.includes('"br", "gzip", "zstd"'), err.message);
-      assert.equal(err.message.includes('an array of'), array, err.message);
-      assert.ok(err.message.endsWith(`; got ${shown}`), err.message);
-      return true;
-    }, JSON.stringify(input));
+    assert.throws(
+      () => normalizeEncodings(input),
+      (err: TypeError & { code?: string }) => {
+        assert.ok(err instanceof TypeError, err.message);
+        assert.equal(err.code, 'ERR_STATIC_ORIGIN_INVALID_OPTION');
+        assert.ok(err.message.startsWith('static-origin: option "encodings" must be '), err.message);
+        assert.ok(err.message.includes('"br", "gzip", "zstd"'), err.message);
+        assert.equal(err.message.includes('an array of'), array, err.message);
+        assert.ok(err.message.endsWith(`; got ${shown}`), err.message);
+        return true;
+      },
+      JSON.stringify(input),
+    );
   }
 });

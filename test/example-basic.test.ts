@@ -24,6 +24,8 @@ describe('examples/basic', () => {
       const logo = /url\("(logo\.[0-9a-f]{12}\.svg)"\)/.exec(text)?.[1];
       assert.equal((await get(srv.port, `/static/basic/${logo}`)).headers['content-type'], 'image/svg+xml');
       assert.equal((await get(srv.port, '/nope')).status, 404);
-    } finally { await srv.close(); }
+    } finally {
+      await srv.close();
+    }
   });
 });

@@ -55,8 +55,13 @@ async function openExample(t: TestContext, env: Record<string, string>, args: st
   const consoleWarnings: string[] = [];
   const loaded = new Map<string, { status: number; encoding: string | undefined }>();
   const responses = new Map<string, number>();
-  page.on('requestfailed', (req) => { if (!req.url().includes('/.static-origin/')) failed.push(`${req.url()} ${req.failure()?.errorText}`); });
-  page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(msg.text()); else if (msg.type() === 'warning') consoleWarnings.push(msg.text()); });
+  page.on('requestfailed', (req) => {
+    if (!req.url().includes('/.static-origin/')) failed.push(`${req.url()} ${req.failure()?.errorText}`);
+  });
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') consoleErrors.push(msg.text());
+    else if (msg.type() === 'warning') consoleWarnings.push(msg.text());
+  });
   page.on('response', (res) => {
     loaded.set(new URL(res.url()).pathname, { status: res.status(), encoding: res.headers()['content-encoding'] });
     responses.set(new URL(res.url()).pathname, (responses.get(new URL(res.url()).pathname) ?? 0) + 1);
@@ -77,7 +82,9 @@ it('example app: stylesheet, image, font, JS module and a vendored module by bar
     const img = document.getElementById('logo') as HTMLImageElement;
     const body = getComputedStyle(document.body);
     let fontLoaded = false;
-    document.fonts.forEach((f) => { if (f.family.replace(/"/g, '') === 'Open Sans Example' && f.status === 'loaded') fontLoaded = true; });
+    document.fonts.forEach((f) => {
+      if (f.family.replace(/"/g, '') === 'Open Sans Example' && f.status === 'loaded') fontLoaded = true;
+    });
     return {
       color: body.color,
       backgroundImage: body.backgroundImage,
@@ -109,7 +116,13 @@ it('example app: stylesheet, image, font, JS module and a vendored module by bar
   assert.ok(!loaded.has('/static/vendor/confetti/index.js'), 'never under its unhashed name');
 
   const paths = [...loaded.keys()];
-  for (const re of [/^\/static\/myapp\/style\.[0-9a-f]{12}\.css$/, /^\/static\/myapp\/js\/main\.[0-9a-f]{12}\.js$/, /^\/static\/myapp\/js\/greet\.[0-9a-f]{12}\.js$/, /^\/static\/myapp\/image\.[0-9a-f]{12}\.png$/, /^\/static\/myapp\/fonts\/open-sans-regular\.[0-9a-f]{12}\.woff2$/]) {
+  for (const re of [
+    /^\/static\/myapp\/style\.[0-9a-f]{12}\.css$/,
+    /^\/static\/myapp\/js\/main\.[0-9a-f]{12}\.js$/,
+    /^\/static\/myapp\/js\/greet\.[0-9a-f]{12}\.js$/,
+    /^\/static\/myapp\/image\.[0-9a-f]{12}\.png$/,
+    /^\/static\/myapp\/fonts\/open-sans-regular\.[0-9a-f]{12}\.woff2$/,
+  ]) {
     const path = paths.find((p) => re.test(p));
     assert.ok(path, `${re} was requested: ${paths.join(' ')}`);
     assert.equal(loaded.get(path)!.status, 200, path);
@@ -120,7 +133,9 @@ it('example app: stylesheet, image, font, JS module and a vendored module by bar
   assert.deepEqual(consoleErrors, []);
 });
 
-it('example app: Early Hints on "/" (a 103, and the Link on the page); Chromium uses every preload: one fetch each, started by the hint, no preload warning, and the import map still works on a repeat visit', { timeout: 90_000 }, async (t) => {
+it('example app: Early Hints on "/" (a 103, and the Link on the page); Chromium uses every preload: one fetch each, started by the hint, no preload warning, and the import map still works on a repeat visit', {
+  timeout: 90_000,
+}, async (t) => {
   const root = join(tempDir(t, 'example-preload'), 'staticfiles');
   const { page, base, failed, consoleErrors, consoleWarnings, responses } = await openExample(t, { STATIC_ROOT: root });
   const pageErrors: string[] = [];
@@ -149,7 +164,13 @@ it('example app: Early Hints on "/" (a 103, and the Link on the page); Chromium 
   assert.match(earlyModule, /^<\/static\/myapp\/js\/main\.[0-9a-f]{12}\.js>; rel=modulepreload; integrity="sha384-[^"]+"$/);
 
   await page.waitForFunction(() => document.body.dataset.js === 'ran' && document.body.dataset.vendor === 'loaded', null, { timeout: 10_000 });
-  assert.equal(await page.evaluate(async () => { await document.fonts.ready; return getComputedStyle(document.body).color; }), 'rgb(17, 34, 51)');
+  assert.equal(
+    await page.evaluate(async () => {
+      await document.fonts.ready;
+      return getComputedStyle(document.body).color;
+    }),
+    'rgb(17, 34, 51)',
+  );
   // Chromium reports a preload nobody used "within a few seconds from the window's load event".
   await new Promise((r) => setTimeout(r, 4_000));
   for (const path of hinted) {
@@ -157,14 +178,21 @@ it('example app: Early Hints on "/" (a 103, and the Link on the page); Chromium 
     // Without the hint the page's markup (or, for the font, the stylesheet) starts the fetch: initiator "parser".
     assert.doesNotMatch(firstInitiator.get(path) ?? 'none', /^parser /, `${path} was fetched because of the hint (${firstInitiator.get(path)})`);
   }
-  assert.deepEqual(consoleWarnings.filter((w) => /preload/i.test(w)), [], 'no unused preload, credentials mode or integrity mismatch');
+  assert.deepEqual(
+    consoleWarnings.filter((w) => /preload/i.test(w)),
+    [],
+    'no unused preload, credentials mode or integrity mismatch',
+  );
 
   // A repeat visit, with every file in the HTTP cache: a modulepreload in the page's header
   // would load main.js before the import map and break `import 'confetti'` (whatwg/html#9274).
   for (let visit = 2; visit <= 4; visit++) {
     await page.goto(`${base}/?visit=${visit}`, { waitUntil: 'load' });
-    await page.waitForFunction(() => document.body.dataset.vendor === 'loaded', null, { timeout: 5_000 })
-      .catch((err: Error) => { throw new Error(`visit ${visit}: ${pageErrors.join('; ') || err.message}`); });
+    await page
+      .waitForFunction(() => document.body.dataset.vendor === 'loaded', null, { timeout: 5_000 })
+      .catch((err: Error) => {
+        throw new Error(`visit ${visit}: ${pageErrors.join('; ') || err.message}`);
+      });
   }
   assert.deepEqual(pageErrors, []);
   assert.deepEqual(failed, []);
@@ -193,7 +221,9 @@ it('example app in development mode (npm run dev): a stylesheet edit restyles th
   assert.equal(first.css, '/static/myapp/style.css', 'unhashed names in development');
 
   // A stylesheet edit: the colour changes with no reload (the marker survives).
-  await page.evaluate(() => { (window as unknown as { __marker: number }).__marker = 1; });
+  await page.evaluate(() => {
+    (window as unknown as { __marker: number }).__marker = 1;
+  });
   const cssFile = join(sources, 'myapp/style.css');
   writeFileSync(cssFile, readFileSync(cssFile, 'utf8').replace('color: rgb(17, 34, 51)', 'color: rgb(200, 0, 0)'));
   await page.waitForFunction(() => getComputedStyle(document.body).color === 'rgb(200, 0, 0)', null, { timeout: 10_000 });

@@ -26,7 +26,9 @@ describe('examples/mounting', () => {
         assert.equal(css.headers['content-encoding'], 'gzip');
         assert.equal(css.headers['cache-control'], 'public, max-age=31536000, immutable');
         assert.equal((await get(srv.port, '/static/basic/nope.css')).headers['cache-control'], 'public, max-age=5');
-      } finally { await srv.close(); }
+      } finally {
+        await srv.close();
+      }
     });
   }
 });

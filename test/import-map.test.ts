@@ -67,7 +67,12 @@ describe('import map of a collected root', () => {
   before(async () => {
     fx = collectedWithModules();
     assets = staticOrigin({ root: fx.root });
-    srv = await listen((req, res) => assets(req, res, () => { res.statusCode = 418; res.end('app'); }));
+    srv = await listen((req, res) =>
+      assets(req, res, () => {
+        res.statusCode = 418;
+        res.end('app');
+      }),
+    );
   });
   after(async () => {
     await srv.close();
@@ -131,7 +136,11 @@ describe('import map of a collected root', () => {
       ['lit', /got "lit"/],
     ];
     for (const [specifiers, message] of bad) {
-      assert.throws(() => assets.importMap(specifiers as Record<string, string>), (err: Error) => err instanceof TypeError && message.test(err.message), String(message));
+      assert.throws(
+        () => assets.importMap(specifiers as Record<string, string>),
+        (err: Error) => err instanceof TypeError && message.test(err.message),
+        String(message),
+      );
       assert.throws(() => assets.importMapTag(specifiers as Record<string, string>), TypeError);
     }
   });
@@ -141,7 +150,9 @@ describe('import map of a collected root', () => {
     assert.equal(assets.importMap({ lit: 'vendor/lit/index.js' }), first, 'equal content, same map');
     assert.notEqual(assets.importMap(), first);
     assert.ok(Object.isFrozen(first) && Object.isFrozen(first.imports) && Object.isFrozen(first.integrity));
-    assert.throws(() => { (first.imports as Record<string, string>).lit = 'x'; }, TypeError);
+    assert.throws(() => {
+      (first.imports as Record<string, string>).lit = 'x';
+    }, TypeError);
 
     const content = 'export const added = 1;\n';
     const hashed = `js/added.${sha256(content).slice(0, 12)}.js`;
@@ -169,11 +180,14 @@ describe('import map of a collected root', () => {
   });
 
   it('the escaping covers &, >, <!-- and the line separators (pure function)', () => {
-    const map = buildImportMap({
-      modules: () => ['a&b.js', '<!--c.js', 'd>e.js', 'f\u2028g\u2029.js'],
-      url: (name) => `/s/${name}`,
-      integrity: () => 'sha384-x',
-    }, normalizeSpecifiers(undefined));
+    const map = buildImportMap(
+      {
+        modules: () => ['a&b.js', '<!--c.js', 'd>e.js', 'f\u2028g\u2029.js'],
+        url: (name) => `/s/${name}`,
+        integrity: () => 'sha384-x',
+      },
+      normalizeSpecifiers(undefined),
+    );
     const body = scriptBody(importMapTag(map));
     assert.ok(body.includes('"\\u003c!--c.js"') && body.includes('"a\\u0026b.js"') && body.includes('"d\\u003ee.js"') && body.includes('"f\\u2028g\\u2029.js"'), body);
     assert.deepEqual(JSON.parse(body), JSON.parse(JSON.stringify(map)));
@@ -260,7 +274,12 @@ describe('import map in development mode', () => {
     symlinkSync(join(app, 'myapp/js/main.js'), join(app, 'alias.js'));
     symlinkSync(app, join(app, 'myapp/loop'));
     assets = staticOrigin({ dev: true, sources: [app, { dir: vendor, prefix: 'vendor' }], ignore: ['drafts'] });
-    srv = await listen((req, res) => assets(req, res, () => { res.statusCode = 418; res.end('app'); }));
+    srv = await listen((req, res) =>
+      assets(req, res, () => {
+        res.statusCode = 418;
+        res.end('app');
+      }),
+    );
   });
   after(async () => {
     await srv.close();

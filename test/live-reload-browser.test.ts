@@ -74,10 +74,16 @@ async function openPage(): Promise<{ page: Page; loads: () => number; problems: 
   const page = await browser.newPage();
   let loads = 0;
   const problems: string[] = [];
-  page.on('load', () => { loads++; });
-  page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console: ${msg.text()}`); });
+  page.on('load', () => {
+    loads++;
+  });
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
+  });
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('response', (res) => { if (res.status() >= 400) problems.push(`${res.status()} ${res.url()}`); });
+  page.on('response', (res) => {
+    if (res.status() >= 400) problems.push(`${res.status()} ${res.url()}`);
+  });
   page.on('requestfailed', (req) => {
     // The event stream is cut when the page reloads; that is the one expected failure.
     if (!req.url().includes(LIVE_RELOAD_PATH)) problems.push(`failed: ${req.url()} ${req.failure()?.errorText}`);
@@ -98,7 +104,9 @@ it('a stylesheet edit is swapped in without reloading; an @imported one too; a s
   assert.equal(await colorOf(page, 'h1'), 'rgb(255, 0, 0)');
   assert.equal(await colorOf(page, 'p'), 'rgb(0, 128, 0)');
   assert.equal(await page.evaluate(() => document.body.dataset.app), 'v1');
-  await page.evaluate(() => { (window as unknown as { __marker: number }).__marker = 1; });
+  await page.evaluate(() => {
+    (window as unknown as { __marker: number }).__marker = 1;
+  });
   const loadsBefore = loads();
 
   // 1. The stylesheet itself.

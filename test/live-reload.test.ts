@@ -15,7 +15,12 @@ const SCRIPT = `${STREAM}.js`;
 /** Every wait is bounded by this; nothing asserts how fast anything happens. */
 const WAIT_MS = 10_000;
 
-interface Block { comments: string[]; event?: string; data?: string; retry?: string }
+interface Block {
+  comments: string[];
+  event?: string;
+  data?: string;
+  retry?: string;
+}
 
 interface Stream {
   status: number;
@@ -56,18 +61,29 @@ function openStream(port: number, path = STREAM, method = 'GET'): Promise<Stream
           else blocks.push(block);
         }
       });
-      const ended = new Promise<void>((done_) => res.on('close', () => {
-        done = true;
-        for (const w of waiting.splice(0)) w.reject(new Error('the event stream ended'));
-        done_();
-      }));
+      const ended = new Promise<void>((done_) =>
+        res.on('close', () => {
+          done = true;
+          for (const w of waiting.splice(0)) w.reject(new Error('the event stream ended'));
+          done_();
+        }),
+      );
       const next = () => {
         const block = blocks.shift();
         if (block) return Promise.resolve(block);
         if (done) return Promise.reject(new Error('the event stream ended'));
         return new Promise<Block>((res_, rej_) => {
           const timer = setTimeout(() => rej_(new Error(`no event within ${WAIT_MS} ms`)), WAIT_MS);
-          waiting.push({ resolve: (b) => { clearTimeout(timer); res_(b); }, reject: (e) => { clearTimeout(timer); rej_(e); } });
+          waiting.push({
+            resolve: (b) => {
+              clearTimeout(timer);
+              res_(b);
+            },
+            reject: (e) => {
+              clearTimeout(timer);
+              rej_(e);
+            },
+          });
         });
       };
       const nextChange = async () => {
@@ -78,7 +94,9 @@ function openStream(port: number, path = STREAM, method = 'GET'): Promise<Stream
       };
       resolve({ status: res.statusCode!, headers: res.headers, next, nextChange, ended, close: () => req.destroy() });
     });
-    req.on('error', (err) => { if ((err as NodeJS.ErrnoException).code !== 'ECONNRESET') reject(err); });
+    req.on('error', (err) => {
+      if ((err as NodeJS.ErrnoException).code !== 'ECONNRESET') reject(err);
+    });
     req.setTimeout(WAIT_MS, () => req.destroy(new Error(`no answer to ${method} ${path}`)));
     req.end();
   });
@@ -105,7 +123,12 @@ function write(dir: string, rel: string, content: string): void {
   writeFileSync(join(dir, rel), content);
 }
 
-interface Setup { lr: LiveReload; port: number; main: string; vendor: string }
+interface Setup {
+  lr: LiveReload;
+  port: number;
+  main: string;
+  vendor: string;
+}
 
 /**
  * Two sources, as development mode serves them: `main` at the root and `vendor` under
@@ -118,7 +141,14 @@ async function setup(t: TestContext, options: Partial<LiveReloadOptions> = {}): 
   write(main, 'style.css', 'h1 { color: red }');
   write(main, 'sub/deep/a.js', 'a');
   write(vendor, 'lib/x.js', 'x');
-  const lr = createLiveReload({ sources: [{ dir: main, prefix: '' }, { dir: vendor, prefix: 'vendor' }], mount: '/static', ...options });
+  const lr = createLiveReload({
+    sources: [
+      { dir: main, prefix: '' },
+      { dir: vendor, prefix: 'vendor' },
+    ],
+    mount: '/static',
+    ...options,
+  });
   const srv = await listen((req, res) => {
     if (lr.handle(req, res)) return;
     res.writeHead(404, { 'Content-Length': '3' });
@@ -167,7 +197,8 @@ describe('live reload: the event stream', () => {
     const stream = await connect(port);
     write(main, 'sub/a "quoted" näme.js', 'x');
     let block: Block;
-    do block = await stream.next(); while (block.event === undefined);
+    do block = await stream.next();
+    while (block.event === undefined);
     assert.deepEqual(block, { comments: [], event: 'change', data: JSON.stringify({ path: 'sub/a "quoted" näme.js' }) });
     stream.close();
   });
@@ -195,7 +226,12 @@ describe('live reload: the event stream', () => {
 
   it('dotfiles, dot-directories, editor backups and ignored names make no event', async (t) => {
     const seen: string[] = [];
-    const { port, main, vendor } = await setup(t, { ignore: (name) => { seen.push(name); return name.endsWith('.map'); } });
+    const { port, main, vendor } = await setup(t, {
+      ignore: (name) => {
+        seen.push(name);
+        return name.endsWith('.map');
+      },
+    });
     mkdirSync(join(main, '.git'));
     const stream = await connect(port);
     write(main, '.hidden', 'x');
@@ -243,7 +279,8 @@ describe('live reload: the event stream', () => {
     await until(() => liveReloadState(lr)!.watchedDirs === dirs, 'sub/ to be watched again');
     write(main, 'sub/c.js', 'x');
     let path;
-    do path = await stream.nextChange(); while (path !== 'sub/c.js' && path.startsWith('sub'));
+    do path = await stream.nextChange();
+    while (path !== 'sub/c.js' && path.startsWith('sub'));
     assert.equal(path, 'sub/c.js');
     stream.close();
   });
@@ -254,11 +291,13 @@ describe('live reload: the event stream', () => {
     rmSync(join(main, 'sub'), { recursive: true });
     write(main, 'sub/c.js', 'x');
     let path;
-    do path = await stream.nextChange(); while (path !== 'sub/c.js' && path.startsWith('sub'));
+    do path = await stream.nextChange();
+    while (path !== 'sub/c.js' && path.startsWith('sub'));
     assert.equal(path, 'sub/c.js', 'a file already in the new directory is reported');
     await until(() => liveReloadState(lr)!.watchedDirs === 4, 'the old sub/ and sub/deep/ to be replaced by the new sub/');
     write(main, 'sub/c.js', 'again');
-    do path = await stream.nextChange(); while (path !== 'sub/c.js' && path.startsWith('sub'));
+    do path = await stream.nextChange();
+    while (path !== 'sub/c.js' && path.startsWith('sub'));
     assert.equal(path, 'sub/c.js', 'a later write into the new directory');
     stream.close();
   });
@@ -269,10 +308,12 @@ describe('live reload: the event stream', () => {
     rmSync(vendor, { recursive: true });
     write(vendor, 'fresh.js', 'x');
     let path;
-    do path = await stream.nextChange(); while (path !== 'vendor/fresh.js');
+    do path = await stream.nextChange();
+    while (path !== 'vendor/fresh.js');
     await until(() => liveReloadState(lr)!.watchedDirs === 4, 'the new vendor/ to be watched (main has 3)');
     write(vendor, 'fresh.js', 'again');
-    do path = await stream.nextChange(); while (path !== 'vendor/fresh.js' && path.startsWith('vendor/'));
+    do path = await stream.nextChange();
+    while (path !== 'vendor/fresh.js' && path.startsWith('vendor/'));
     assert.equal(path, 'vendor/fresh.js');
     stream.close();
   });
@@ -285,7 +326,8 @@ describe('live reload: the event stream', () => {
     await until(() => liveReloadState(lr)!.watchedDirs === 3, 'the vendor watchers to stop');
     write(main, 'sentinel.js', 'x');
     let path;
-    do path = await stream.nextChange(); while (path.startsWith('vendor/'));
+    do path = await stream.nextChange();
+    while (path.startsWith('vendor/'));
     assert.equal(path, 'sentinel.js');
     rmSync(main, { recursive: true });
     await until(() => liveReloadState(lr)!.watchedDirs === 0, 'every watcher to stop');
@@ -295,9 +337,21 @@ describe('live reload: the event stream', () => {
 
   it('a source that does not exist is skipped, not an error', async (t) => {
     const tmp = tempDir('live-reload-missing');
-    const lr = createLiveReload({ sources: [{ dir: join(tmp.dir, 'missing'), prefix: '' }, { dir: tmp.dir, prefix: 'here' }], mount: '' });
-    const srv = await listen((req, res) => { if (!lr.handle(req, res)) res.end(); });
-    t.after(async () => { lr.close(); await srv.close(); tmp.cleanup(); });
+    const lr = createLiveReload({
+      sources: [
+        { dir: join(tmp.dir, 'missing'), prefix: '' },
+        { dir: tmp.dir, prefix: 'here' },
+      ],
+      mount: '',
+    });
+    const srv = await listen((req, res) => {
+      if (!lr.handle(req, res)) res.end();
+    });
+    t.after(async () => {
+      lr.close();
+      await srv.close();
+      tmp.cleanup();
+    });
     const stream = await connect(srv.port, `/${LIVE_RELOAD_PATH}`);
     assert.equal(liveReloadState(lr)!.watchedDirs, 1);
     write(tmp.dir, 'x.js', 'x');
@@ -328,7 +382,9 @@ describe('live reload: the event stream', () => {
   it('refuses a client beyond the limit with 503 and Retry-After', async (t) => {
     const { lr, port } = await setup(t);
     const streams = await Promise.all(Array.from({ length: 100 }, () => openStream(port)));
-    t.after(() => { for (const s of streams) s.close(); });
+    t.after(() => {
+      for (const s of streams) s.close();
+    });
     assert.ok(streams.every((s) => s.status === 200));
     await until(() => liveReloadState(lr)!.clients === 100, '100 clients');
     const refused = await get(port, STREAM);
@@ -412,8 +468,16 @@ describe('live reload: the client script and the URLs', () => {
 
   it('at the site root (mount ""), the URLs have no prefix', async (t) => {
     const lr = createLiveReload({ sources: [], mount: '' });
-    const srv = await listen((req, res) => { if (!lr.handle(req, res)) { res.statusCode = 404; res.end(); } });
-    t.after(async () => { lr.close(); await srv.close(); });
+    const srv = await listen((req, res) => {
+      if (!lr.handle(req, res)) {
+        res.statusCode = 404;
+        res.end();
+      }
+    });
+    t.after(async () => {
+      lr.close();
+      await srv.close();
+    });
     assert.equal((await get(srv.port, `/${LIVE_RELOAD_PATH}.js`)).status, 200);
     assert.ok((await get(srv.port, `/${LIVE_RELOAD_PATH}.js`)).body.toString().includes('var mount = "";'));
     const stream = await connect(srv.port, `/${LIVE_RELOAD_PATH}`);
@@ -436,7 +500,18 @@ describe('live reload: the client script and the URLs', () => {
 
   it('leaves every other URL to the app', async (t) => {
     const { port } = await setup(t);
-    for (const path of [`/${LIVE_RELOAD_PATH}`, `/${LIVE_RELOAD_PATH}.js`, `${STREAM}/`, `${STREAM}x`, `${SCRIPT}x`, `${STREAM}.JS`, '/static/.static-origin/', `/static/static-origin/live-reload`, `/static${STREAM}`, '/static/style.css']) {
+    for (const path of [
+      `/${LIVE_RELOAD_PATH}`,
+      `/${LIVE_RELOAD_PATH}.js`,
+      `${STREAM}/`,
+      `${STREAM}x`,
+      `${SCRIPT}x`,
+      `${STREAM}.JS`,
+      '/static/.static-origin/',
+      `/static/static-origin/live-reload`,
+      `/static${STREAM}`,
+      '/static/style.css',
+    ]) {
       const r = await get(port, path);
       assert.equal(r.status, 404, path);
       assert.equal(r.body.toString(), 'app', path);
@@ -457,12 +532,15 @@ describe('live reload: options', () => {
   ];
   for (const [option, override] of bad) {
     it(`rejects a bad "${option}" (${JSON.stringify(override)}) with a TypeError naming it`, () => {
-      assert.throws(() => createLiveReload({ sources, mount: '/static', ...override }), (err: TypeError & { code?: string }) => {
-        assert.ok(err instanceof TypeError);
-        assert.equal(err.code, 'ERR_STATIC_ORIGIN_INVALID_OPTION');
-        assert.ok(err.message.includes(`"${option}"`), err.message);
-        return true;
-      });
+      assert.throws(
+        () => createLiveReload({ sources, mount: '/static', ...override }),
+        (err: TypeError & { code?: string }) => {
+          assert.ok(err instanceof TypeError);
+          assert.equal(err.code, 'ERR_STATIC_ORIGIN_INVALID_OPTION');
+          assert.ok(err.message.includes(`"${option}"`), err.message);
+          return true;
+        },
+      );
     });
   }
 });
@@ -472,13 +550,27 @@ function es2015Syntax(code: string): string[] {
   const file = ts.createSourceFile('client.js', code, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
   const found: string[] = [];
   const NEWER = new Set([
-    ts.SyntaxKind.ArrowFunction, ts.SyntaxKind.ClassDeclaration, ts.SyntaxKind.ClassExpression,
-    ts.SyntaxKind.TemplateExpression, ts.SyntaxKind.NoSubstitutionTemplateLiteral, ts.SyntaxKind.TaggedTemplateExpression,
-    ts.SyntaxKind.SpreadElement, ts.SyntaxKind.SpreadAssignment, ts.SyntaxKind.ShorthandPropertyAssignment,
-    ts.SyntaxKind.ComputedPropertyName, ts.SyntaxKind.ForOfStatement, ts.SyntaxKind.ObjectBindingPattern,
-    ts.SyntaxKind.ArrayBindingPattern, ts.SyntaxKind.AwaitExpression, ts.SyntaxKind.YieldExpression,
-    ts.SyntaxKind.MethodDeclaration, ts.SyntaxKind.QuestionDotToken, ts.SyntaxKind.QuestionQuestionToken,
-    ts.SyntaxKind.AsteriskAsteriskToken, ts.SyntaxKind.ImportDeclaration, ts.SyntaxKind.ExportDeclaration,
+    ts.SyntaxKind.ArrowFunction,
+    ts.SyntaxKind.ClassDeclaration,
+    ts.SyntaxKind.ClassExpression,
+    ts.SyntaxKind.TemplateExpression,
+    ts.SyntaxKind.NoSubstitutionTemplateLiteral,
+    ts.SyntaxKind.TaggedTemplateExpression,
+    ts.SyntaxKind.SpreadElement,
+    ts.SyntaxKind.SpreadAssignment,
+    ts.SyntaxKind.ShorthandPropertyAssignment,
+    ts.SyntaxKind.ComputedPropertyName,
+    ts.SyntaxKind.ForOfStatement,
+    ts.SyntaxKind.ObjectBindingPattern,
+    ts.SyntaxKind.ArrayBindingPattern,
+    ts.SyntaxKind.AwaitExpression,
+    ts.SyntaxKind.YieldExpression,
+    ts.SyntaxKind.MethodDeclaration,
+    ts.SyntaxKind.QuestionDotToken,
+    ts.SyntaxKind.QuestionQuestionToken,
+    ts.SyntaxKind.AsteriskAsteriskToken,
+    ts.SyntaxKind.ImportDeclaration,
+    ts.SyntaxKind.ExportDeclaration,
   ]);
   const visit = (node: ts.Node): void => {
     if (NEWER.has(node.kind)) found.push(`${ts.SyntaxKind[node.kind]}@${node.pos}`);

@@ -101,7 +101,10 @@ test('parseManifest: every error has the code, names the file and the field', ()
 });
 
 test('parseManifest: the JSON error keeps the parser error as its cause', () => {
-  assert.throws(() => parseManifest('{', SOURCE), (err: Error) => err.cause instanceof SyntaxError);
+  assert.throws(
+    () => parseManifest('{', SOURCE),
+    (err: Error) => err.cause instanceof SyntaxError,
+  );
 });
 
 test('parseManifest: what is valid', () => {
@@ -111,7 +114,13 @@ test('parseManifest: what is valid', () => {
   assert.deepEqual({ ...m.files['css/app.css'] }, record());
   // [what, patch]
   const valid: Array<[string, Parameters<typeof text>[0]]> = [
-    ['empty paths and files', (x) => { x.paths = {}; x.files = {}; }],
+    [
+      'empty paths and files',
+      (x) => {
+        x.paths = {};
+        x.files = {};
+      },
+    ],
     ['a hash of 12 digits', (x) => (x.files['a.css'] = record({ hash: HASH.slice(0, 12) }))],
     ['a hash of 128 digits', (x) => (x.files['a.css'] = record({ hash: 'f'.repeat(128) }))],
     ['sha256 integrity', (x) => (x.files['a.css'] = record({ integrity: 'sha256-abc=' }))],
@@ -120,12 +129,21 @@ test('parseManifest: what is valid', () => {
     ['no encodings', (x) => (x.files['a.css'] = record({ encodings: undefined }))],
     ['empty encodings', (x) => (x.files['a.css'] = record({ encodings: {} }))],
     ['zstd', (x) => (x.files['a.css'] = record({ encodings: { zstd: 3 } }))],
-    ['names with dots, spaces and non-ASCII', (x) => { x.files['.well-known/a..b/é x.css'] = record(); x.paths['...'] = 'a/b'; }],
+    [
+      'names with dots, spaces and non-ASCII',
+      (x) => {
+        x.files['.well-known/a..b/é x.css'] = record();
+        x.paths['...'] = 'a/b';
+      },
+    ],
     ['extra top-level fields', (x) => ((x as Record<string, unknown>).generator = 'static-origin')],
   ];
   for (const [what, patch] of valid) assert.doesNotThrow(() => parseManifest(text(patch), SOURCE), what);
   // A record without encodings reads as one with none.
-  const none = parseManifest(text((x) => (x.files['a.css'] = record({ encodings: undefined }))), SOURCE);
+  const none = parseManifest(
+    text((x) => (x.files['a.css'] = record({ encodings: undefined }))),
+    SOURCE,
+  );
   assert.deepEqual({ ...none.files['a.css'].encodings }, {});
 });
 
@@ -141,10 +159,12 @@ test('parseManifest: files.constructor and __proto__ are names, not Object.proto
   const raw = `{"version":1,"paths":{"__proto__":"x.3f2a9c1b7d4e.css","constructor":"c.css"},"files":{"__proto__":{"size":1,"hash":"${HASH}","integrity":"${SRI}"},"constructor":{"size":2,"hash":"${HASH}","integrity":"${SRI}","encodings":{"br":1}}}}`;
   const m = parseManifest(raw, SOURCE);
   assert.ok(Object.hasOwn(m.files, '__proto__'));
-  assert.equal(m.files['__proto__'].size, 1);
-  assert.equal(m.files['constructor'].size, 2);
-  assert.equal(m.paths['__proto__'], 'x.3f2a9c1b7d4e.css');
-  assert.equal(m.paths['constructor'], 'c.css');
+  // Keys in variables: as properties, these names would mean Object.prototype's members.
+  const [proto, ctor] = ['__proto__', 'constructor'];
+  assert.equal(m.files[proto].size, 1);
+  assert.equal(m.files[ctor].size, 2);
+  assert.equal(m.paths[proto], 'x.3f2a9c1b7d4e.css');
+  assert.equal(m.paths[ctor], 'c.css');
   assert.deepEqual(Object.keys(m.files).sort(), ['__proto__', 'constructor']);
   // Nothing reached Object.prototype.
   const probe: Record<string, unknown> = {};
@@ -154,7 +174,10 @@ test('parseManifest: files.constructor and __proto__ are names, not Object.proto
   // A bad record under such a name is still validated.
   assert.throws(() => parseManifest(`{"version":1,"paths":{},"files":{"__proto__":5}}`, SOURCE), manifestError(SOURCE, 'files["__proto__"]'));
   assert.throws(() => parseManifest(`{"version":1,"paths":{"__proto__":{"a":1}},"files":{}}`, SOURCE), manifestError(SOURCE, 'paths["__proto__"]'));
-  assert.throws(() => parseManifest(`{"version":1,"paths":{},"files":{"constructor":{"size":1,"hash":"${HASH}","integrity":"${SRI}","encodings":{"__proto__":1}}}}`, SOURCE), manifestError(SOURCE, 'files["constructor"].encodings.__proto__'));
+  assert.throws(
+    () => parseManifest(`{"version":1,"paths":{},"files":{"constructor":{"size":1,"hash":"${HASH}","integrity":"${SRI}","encodings":{"__proto__":1}}}}`, SOURCE),
+    manifestError(SOURCE, 'files["constructor"].encodings.__proto__'),
+  );
 });
 
 test('isSafeRelative', () => {
@@ -208,11 +231,14 @@ test('serializeManifest sorts keys at every level: equal manifests are equal byt
 });
 
 test('serializeManifest round-trips through parseManifest', () => {
-  const m = parseManifest(text((x) => {
-    x.files['img/é x.png'] = record({ encodings: {} });
-    x.files['big.js'] = record({ size: 2 ** 40, encodings: { zstd: 1, br: 2, gzip: 3 } });
-    x.paths['img/é x.png'] = 'img/é x.png';
-  }), SOURCE);
+  const m = parseManifest(
+    text((x) => {
+      x.files['img/é x.png'] = record({ encodings: {} });
+      x.files['big.js'] = record({ size: 2 ** 40, encodings: { zstd: 1, br: 2, gzip: 3 } });
+      x.paths['img/é x.png'] = 'img/é x.png';
+    }),
+    SOURCE,
+  );
   const once = serializeManifest(m);
   const again = parseManifest(once, SOURCE);
   assert.equal(serializeManifest(again), once);
@@ -228,7 +254,7 @@ test('serializeManifest keeps files and paths named like Object.prototype member
   const back = parseManifest(out, SOURCE);
   assert.deepEqual(Object.keys(back.files).sort(), ['__proto__', '__proto__.3f2a9c1b7d4e', 'constructor'], out);
   assert.deepEqual(Object.keys(back.paths).sort(), ['__proto__', 'constructor'], out);
-  assert.equal(back.paths['__proto__'], '__proto__.3f2a9c1b7d4e');
+  assert.equal(back.paths.__proto__, '__proto__.3f2a9c1b7d4e');
 });
 
 test('readManifest: undefined when there is none, parsed when there is', (t) => {
@@ -247,7 +273,10 @@ test('readManifest: a malformed manifest on disk is named by its path', (t) => {
   const { dir, cleanup } = tempDir('manifest-malformed');
   t.after(cleanup);
   const file = join(dir, MANIFEST_NAME);
-  writeFileSync(file, text((m) => (m.files['a.css'] = record({ hash: 'nope' }))));
+  writeFileSync(
+    file,
+    text((m) => (m.files['a.css'] = record({ hash: 'nope' }))),
+  );
   assert.throws(() => readManifest(dir), manifestError(file, 'files["a.css"].hash'));
   writeFileSync(file, '{"version":1,');
   assert.throws(() => readManifest(dir), manifestError(file, 'is not valid JSON'));
@@ -258,13 +287,16 @@ test('readManifest: an unreadable manifest throws, naming the path', (t) => {
   t.after(cleanup);
   // A directory where the manifest should be (EISDIR): unreadable even for root.
   mkdirSync(join(dir, 'a', MANIFEST_NAME), { recursive: true });
-  assert.throws(() => readManifest(join(dir, 'a')), (err: Error & { code?: string }) => {
-    assert.equal(err.code, 'ERR_STATIC_ORIGIN_MANIFEST');
-    assert.ok(err.message.includes(join(dir, 'a', MANIFEST_NAME)), err.message);
-    assert.match(err.message, /cannot read the manifest/);
-    assert.equal((err.cause as NodeJS.ErrnoException).code, 'EISDIR');
-    return true;
-  });
+  assert.throws(
+    () => readManifest(join(dir, 'a')),
+    (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'ERR_STATIC_ORIGIN_MANIFEST');
+      assert.ok(err.message.includes(join(dir, 'a', MANIFEST_NAME)), err.message);
+      assert.match(err.message, /cannot read the manifest/);
+      assert.equal((err.cause as NodeJS.ErrnoException).code, 'EISDIR');
+      return true;
+    },
+  );
   // A root that is a file (ENOTDIR) is not "no manifest" either.
   writeFileSync(join(dir, 'plain-file'), 'x');
   assert.throws(() => readManifest(join(dir, 'plain-file')), manifestError(join(dir, 'plain-file', MANIFEST_NAME), /cannot read the manifest/));

@@ -72,12 +72,16 @@ test('normalizePrefix: accepted forms', () => {
 
 test('normalizePrefix: refused forms throw a TypeError naming the option', () => {
   for (const [what, input] of refused) {
-    assert.throws(() => normalizePrefix(input), (err: TypeError & { code?: string }) => {
-      assert.ok(err instanceof TypeError, what);
-      assert.equal(err.code, 'ERR_STATIC_ORIGIN_INVALID_OPTION', what);
-      assert.ok(err.message.startsWith('static-origin: option "prefix" must be '), err.message);
-      return true;
-    }, what);
+    assert.throws(
+      () => normalizePrefix(input),
+      (err: TypeError & { code?: string }) => {
+        assert.ok(err instanceof TypeError, what);
+        assert.equal(err.code, 'ERR_STATIC_ORIGIN_INVALID_OPTION', what);
+        assert.ok(err.message.startsWith('static-origin: option "prefix" must be '), err.message);
+        return true;
+      },
+      what,
+    );
   }
   // Strings are told to use baseUrl for a CDN; other types are told what a prefix is.
   assert.throws(() => normalizePrefix('https://cdn.example.com/'), /use "baseUrl" for a CDN address/);

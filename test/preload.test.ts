@@ -66,7 +66,10 @@ function exchange(port: number, request: string, onHints?: () => void): Promise<
         onHints();
       }
     });
-    socket.on('error', (err) => { clearTimeout(timer); reject(err); });
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
     socket.on('close', () => {
       clearTimeout(timer);
       try {
@@ -78,8 +81,7 @@ function exchange(port: number, request: string, onHints?: () => void): Promise<
   });
 }
 
-const request = (method: string, path: string, version = '1.1', extra = ''): string =>
-  `${method} ${path} HTTP/${version}\r\nHost: 127.0.0.1\r\nConnection: close\r\n${extra}\r\n`;
+const request = (method: string, path: string, version = '1.1', extra = ''): string => `${method} ${path} HTTP/${version}\r\nHost: 127.0.0.1\r\nConnection: close\r\n${extra}\r\n`;
 
 /**
  * A page handler that renders only once the client has seen the 103 (or after 2 s, with a
@@ -87,10 +89,12 @@ const request = (method: string, path: string, version = '1.1', extra = ''): str
  */
 function gatedPage() {
   let open: () => void = () => {};
-  const gate = new Promise<void>((r) => { open = r; });
+  const gate = new Promise<void>((r) => {
+    open = r;
+  });
   return {
     sawHints: () => open(),
-    handler(req: IncomingMessage, res: ServerResponse): void {
+    handler(_req: IncomingMessage, res: ServerResponse): void {
       const timer = setTimeout(() => open(), 2_000);
       const started = Date.now();
       gate.then(() => {
@@ -166,7 +170,11 @@ describe('preload(): the Link value for each kind of file', () => {
 
   it('refuses, naming the file, what no browser can use as a preload', () => {
     for (const name of ['a/notes.txt', 'a/page.html', 'a/main.js.map', 'a/style.css.br', 'Makefile', 'a/.css', 'a/x.cjs', 'a/css/']) {
-      assert.throws(() => preloadKind(name), (err: Error) => err instanceof TypeError && err.message.includes(JSON.stringify(name)), name);
+      assert.throws(
+        () => preloadKind(name),
+        (err: Error) => err instanceof TypeError && err.message.includes(JSON.stringify(name)),
+        name,
+      );
     }
   });
 
@@ -188,15 +196,27 @@ describe('assets.preload() on a collected root', () => {
   after(() => page.cleanup());
 
   it('resolves names when called: an unknown name throws the error url() throws, a file of no preloadable kind a TypeError', () => {
-    const fromUrl = (() => { try { assets.url('app/stlye.css'); } catch (err) { return err as Error & { code: string }; } })();
+    const fromUrl = (() => {
+      try {
+        assets.url('app/stlye.css');
+      } catch (err) {
+        return err as Error & { code: string };
+      }
+    })();
     assert.ok(fromUrl);
-    assert.throws(() => assets.preload(['app/stlye.css']), (err: Error & { code?: string }) => {
-      assert.equal(err.code, 'ERR_STATIC_ORIGIN_UNKNOWN_NAME');
-      assert.equal(err.message, fromUrl.message);
-      assert.match(err.message, /did you mean "app\/style\.css"/);
-      return true;
-    });
-    assert.throws(() => assets.preload(['app/style.css', 'app/notes.txt']), (err: Error) => err instanceof TypeError && err.message.includes('"app/notes.txt"'));
+    assert.throws(
+      () => assets.preload(['app/stlye.css']),
+      (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'ERR_STATIC_ORIGIN_UNKNOWN_NAME');
+        assert.equal(err.message, fromUrl.message);
+        assert.match(err.message, /did you mean "app\/style\.css"/);
+        return true;
+      },
+    );
+    assert.throws(
+      () => assets.preload(['app/style.css', 'app/notes.txt']),
+      (err: Error) => err instanceof TypeError && err.message.includes('"app/notes.txt"'),
+    );
     for (const bad of [undefined, [], 'app/style.css', [1], [null]]) {
       assert.throws(() => assets.preload(bad as unknown as string[]), TypeError, String(bad));
     }
@@ -213,7 +233,11 @@ describe('assets.preload() on a collected root', () => {
       const [early, final, ...rest] = await exchange(srv.port, request('GET', '/'), gated.sawHints);
       assert.equal(rest.length, 0);
       assert.equal(early.status, 103);
-      assert.deepEqual(early.headers.map(([name]) => name), ['link'], 'one Link field, nothing else');
+      assert.deepEqual(
+        early.headers.map(([name]) => name),
+        ['link'],
+        'one Link field, nothing else',
+      );
       assert.deepEqual(links(early), expectedLinks(assets).early);
       assert.match(links(early)[0], /^<\/static\/app\/style\.[0-9a-f]{12}\.css>; /, 'the hashed URL');
       assert.equal(final.status, 200, final.body.toString());
@@ -248,15 +272,22 @@ describe('assets.preload() on a collected root', () => {
     }
   });
 
-  it('puts module hints in the 103 only: a modulepreload in the page\'s own Link header races its import map (whatwg/html#9274)', async () => {
+  it("puts module hints in the 103 only: a modulepreload in the page's own Link header races its import map (whatwg/html#9274)", async () => {
     const hints = assets.preload(['app/main.js', 'app/worker.mjs']);
     const srv = await listen((req, res) => hints(req, res, () => res.end('page')));
     try {
       const [early, final] = await exchange(srv.port, request('GET', '/'));
       assert.equal(early.status, 103);
-      assert.deepEqual(links(early), ['app/main.js', 'app/worker.mjs'].map((n) => `<${assets.url(n)}>; rel=modulepreload; integrity="${assets.integrity(n)}"`));
+      assert.deepEqual(
+        links(early),
+        ['app/main.js', 'app/worker.mjs'].map((n) => `<${assets.url(n)}>; rel=modulepreload; integrity="${assets.integrity(n)}"`),
+      );
       assert.equal(final.status, 200);
-      assert.deepEqual(final.headers.filter(([name]) => name === 'link'), [], 'no Link field at all');
+      assert.deepEqual(
+        final.headers.filter(([name]) => name === 'link'),
+        [],
+        'no Link field at all',
+      );
     } finally {
       await srv.close();
     }
@@ -264,16 +295,31 @@ describe('assets.preload() on a collected root', () => {
 
   it('sends no 103 to an HTTP/1.0 client (RFC 9110 §15.2), nor for HEAD; both still get the Link header', async () => {
     const hints = assets.preload(NAMES);
-    const srv = await listen((req, res) => hints(req, res, () => { res.setHeader('Content-Length', '4'); res.end(req.method === 'HEAD' ? undefined : 'page'); }));
+    const srv = await listen((req, res) =>
+      hints(req, res, () => {
+        res.setHeader('Content-Length', '4');
+        res.end(req.method === 'HEAD' ? undefined : 'page');
+      }),
+    );
     try {
-      for (const [method, version] of [['GET', '1.0'], ['HEAD', '1.1']]) {
+      for (const [method, version] of [
+        ['GET', '1.0'],
+        ['HEAD', '1.1'],
+      ]) {
         const messages = await exchange(srv.port, request(method, '/', version));
-        assert.deepEqual(messages.map((m) => m.status), [200], `${method} HTTP/${version}`);
+        assert.deepEqual(
+          messages.map((m) => m.status),
+          [200],
+          `${method} HTTP/${version}`,
+        );
         assert.deepEqual(links(messages[0]), expectedLinks(assets).final, `${method} HTTP/${version}`);
       }
       // POST renders pages too (a form's answer): hinted.
       const post = await exchange(srv.port, request('POST', '/', '1.1', 'Content-Length: 0\r\n'));
-      assert.deepEqual(post.map((m) => m.status), [103, 200]);
+      assert.deepEqual(
+        post.map((m) => m.status),
+        [103, 200],
+      );
     } finally {
       await srv.close();
     }
@@ -286,18 +332,31 @@ describe('assets.preload() on a collected root', () => {
     const srv = await listen((req, res) => {
       if (req.url === '/late') {
         res.writeHead(200, { 'Content-Type': 'text/plain' });
-        hints(req, res, () => { nexts++; res.end('late'); });
+        hints(req, res, () => {
+          nexts++;
+          res.end('late');
+        });
       } else {
-        hints(req, res, () => { nexts++; res.end('page'); });
+        hints(req, res, () => {
+          nexts++;
+          res.end('page');
+        });
       }
     });
     try {
       const late = await exchange(srv.port, request('GET', '/late'));
-      assert.deepEqual(late.map((m) => m.status), [200]);
+      assert.deepEqual(
+        late.map((m) => m.status),
+        [200],
+      );
       assert.deepEqual(links(late[0]), []);
       own.close();
       const closed = await exchange(srv.port, request('GET', '/'));
-      assert.deepEqual(closed.map((m) => m.status), [200], 'nothing is served, so nothing is hinted');
+      assert.deepEqual(
+        closed.map((m) => m.status),
+        [200],
+        'nothing is served, so nothing is hinted',
+      );
       assert.deepEqual(links(closed[0]), []);
       assert.equal(nexts, 2);
     } finally {
@@ -376,7 +435,10 @@ describe('assets.preload() as route middleware', () => {
       assert.deepEqual(links(final), expectedLinks(assets).final);
       // Static files are answered by the static middleware, with no hints of their own.
       const css = await exchange(srv.port, request('GET', assets.url('app/style.css')));
-      assert.deepEqual(css.map((m) => m.status), [200]);
+      assert.deepEqual(
+        css.map((m) => m.status),
+        [200],
+      );
       assert.deepEqual(links(css[0]), []);
     } finally {
       await srv.close();
@@ -412,10 +474,14 @@ describe('assets.preload() in development mode', () => {
       const srv = await listen((req, res) => hints(req, res, () => res.end('page')));
       try {
         const first = links((await exchange(srv.port, request('GET', '/')))[0]);
-        assert.deepEqual(first, [
-          `</static/app/style.css>; rel=preload; as=style; crossorigin; integrity="${sri('body { color: red; }\n')}"`,
-          `</static/app/main.js>; rel=modulepreload; integrity="${sri('export const a = 1;\n')}"`,
-        ], 'the 103');
+        assert.deepEqual(
+          first,
+          [
+            `</static/app/style.css>; rel=preload; as=style; crossorigin; integrity="${sri('body { color: red; }\n')}"`,
+            `</static/app/main.js>; rel=modulepreload; integrity="${sri('export const a = 1;\n')}"`,
+          ],
+          'the 103',
+        );
         // Same size, a later mtime: a stale integrity would make the browser block the file.
         put(tmp.dir, 'app/style.css', 'body { color: tan; }\n', new Date(Date.UTC(2026, 3, 1)));
         rmSync(join(tmp.dir, 'app/main.js'));

@@ -229,7 +229,16 @@ function assemble(layout: MultipartLayout, file: Buffer): Buffer {
 
 test('multipartLayout frames each part and counts the exact length', () => {
   const file = Buffer.from('0123456789abcdefghijklmnopqrstuvwxyz');
-  const layout = multipartLayout([{ start: 10, end: 12 }, { start: 0, end: 0 }, { start: 33, end: 35 }], file.length, 'text/plain; charset=utf-8', 'BOUNDARY');
+  const layout = multipartLayout(
+    [
+      { start: 10, end: 12 },
+      { start: 0, end: 0 },
+      { start: 33, end: 35 },
+    ],
+    file.length,
+    'text/plain; charset=utf-8',
+    'BOUNDARY',
+  );
   assert.equal(layout.contentType, 'multipart/byteranges; boundary=BOUNDARY');
   assert.deepEqual(
     layout.parts.map((p) => [p.start, p.end]),
@@ -275,7 +284,15 @@ test('multipartLayout: binary bodies and parsed ranges round-trip', () => {
 });
 
 test('multipartLayout: no Content-Type line when the file has no type', () => {
-  const layout = multipartLayout([{ start: 0, end: 1 }, { start: 3, end: 3 }], 4, '', 'B');
+  const layout = multipartLayout(
+    [
+      { start: 0, end: 1 },
+      { start: 3, end: 3 },
+    ],
+    4,
+    '',
+    'B',
+  );
   assert.equal(layout.parts[0].head.toString('latin1'), '--B\r\nContent-Range: bytes 0-1/4\r\n\r\n');
   assert.equal(layout.parts[1].head.toString('latin1'), '\r\n--B\r\nContent-Range: bytes 3-3/4\r\n\r\n');
   assert.equal(layout.length, assemble(layout, Buffer.from('abcd')).length);

@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import { it } from 'node:test';
 import { collect } from '../src/collect/index.js';
@@ -35,12 +34,26 @@ async function replica(root: string): Promise<{ port: number; child: ChildProces
     child.stderr!.setEncoding('utf8').on('data', (d: string) => {
       err += d;
       const m = /at http:\/\/127\.0\.0\.1:(\d+)\//.exec(err);
-      if (m) { clearTimeout(timer); res(Number(m[1])); }
+      if (m) {
+        clearTimeout(timer);
+        res(Number(m[1]));
+      }
     });
-    child.on('exit', () => { clearTimeout(timer); rej(new Error(`replica exited: ${err}`)); });
+    child.on('exit', () => {
+      clearTimeout(timer);
+      rej(new Error(`replica exited: ${err}`));
+    });
   });
   const exited = new Promise<void>((res) => child.on('exit', () => res()));
-  return { port, child, stop: async () => { child.kill('SIGTERM'); await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]); if (child.exitCode === null) child.kill('SIGKILL'); } };
+  return {
+    port,
+    child,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
 }
 
 it('rolling deploy behind Varnish: zero failed asset requests, zero mixed-version pages', { timeout: 120_000 }, async (t) => {
@@ -53,22 +66,33 @@ it('rolling deploy behind Varnish: zero failed asset requests, zero mixed-versio
 
   // Each replica (and the app) has a root of its own, as on separate machines.
   const roots = ['r1', 'r2', 'app'].map((name) => join(dir, name));
-  for (const root of roots) { mkdirSync(root); cpSync(out, root, { recursive: true }); }
+  for (const root of roots) {
+    mkdirSync(root);
+    cpSync(out, root, { recursive: true });
+  }
   const replicas = [await replica(roots[0]), await replica(roots[1])];
-  t.after(async () => { for (const r of replicas) await r.stop(); });
+  t.after(async () => {
+    for (const r of replicas) await r.stop();
+  });
 
   // The app: pages name the hashed assets of the release it runs.
   let release_ = 'v1';
   const appAssets = staticOrigin({ root: roots[2] });
   const app = await listen((req, res) => {
-    if (req.url !== '/') { res.statusCode = 404; res.end(); return; }
+    if (req.url !== '/') {
+      res.statusCode = 404;
+      res.end();
+      return;
+    }
     res.setHeader('Content-Type', 'text/html; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache');
     res.end(`<html data-release="${release_}"><link rel="stylesheet" href="${appAssets.url('css/app.css')}"><script type="module" src="${appAssets.url('js/app.js')}"></script></html>`);
   });
   t.after(() => app.close());
 
-  const cdn = await startVarnish(app.port, `
+  const cdn = await startVarnish(
+    app.port,
+    `
 import directors;
 backend r1 { .host = "127.0.0.1"; .port = "${replicas[0].port}"; }
 backend r2 { .host = "127.0.0.1"; .port = "${replicas[1].port}"; }
@@ -76,7 +100,8 @@ sub vcl_init { new replicas = directors.round_robin(); replicas.add_backend(r1);
 sub vcl_recv {
   if (req.url ~ "^/static/") { set req.backend_hint = replicas.backend(); return (pass); }
   set req.backend_hint = origin;
-}`);
+}`,
+  );
   t.after(() => cdn.stop());
 
   // Clients: a page, then every asset it names and every asset those name, checked against the page's release.
@@ -86,14 +111,20 @@ sub vcl_recv {
     while (running) {
       const page = await get(cdn.port, '/');
       const rel = /data-release="(v\d)"/.exec(page.body.toString())?.[1];
-      if (page.status !== 200 || rel === undefined) { stats.failed.push(`page ${page.status}`); continue; }
+      if (page.status !== 200 || rel === undefined) {
+        stats.failed.push(`page ${page.status}`);
+        continue;
+      }
       stats.pages++;
       const queue = [...page.body.toString().matchAll(/(?:href|src)="([^"]+)"/g)].map((m) => m[1]);
       while (queue.length) {
         const url = queue.shift()!;
         const r = await get(cdn.port, url);
         stats.assets++;
-        if (r.status !== 200) { stats.failed.push(`${url} ${r.status}`); continue; }
+        if (r.status !== 200) {
+          stats.failed.push(`${url} ${r.status}`);
+          continue;
+        }
         const text = r.body.toString();
         if (!text.includes(rel)) stats.mixed.push(`${rel} page got ${url}`);
         for (const m of text.matchAll(/url\("([^"]+)"\)|from '(\.[^']+)'/g)) queue.push(new URL(m[1] ?? m[2], `http://x${url}`).pathname);

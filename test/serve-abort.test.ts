@@ -14,7 +14,11 @@ const SIZE = 3 * 1024 * 1024;
 const BIG = Buffer.alloc(SIZE);
 for (let i = 0; i < SIZE; i++) BIG[i] = (i * 2654435761) >>> 24;
 
-interface Origin { child: ChildProcess; port: number; exited: Promise<string> }
+interface Origin {
+  child: ChildProcess;
+  port: number;
+  exited: Promise<string>;
+}
 
 async function startOrigin(root: string, options: object): Promise<Origin> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'helpers/origin-process.ts'), root, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -99,7 +103,7 @@ for (const memoryCache of [false, undefined] as const) {
       };
       await Promise.all([aborting(), aborting(), aborting(), aborting(), reading(), reading(), reading(), reading()]);
       assert.equal(origin.child.exitCode, null, await Promise.race([origin.exited, Promise.resolve('running')]));
-      assert.ok(await settle(origin.port, baseline) <= baseline, 'descriptors back to their baseline');
+      assert.ok((await settle(origin.port, baseline)) <= baseline, 'descriptors back to their baseline');
     });
 
     it('thousands of whole, single- and multi-range requests aborted at random points: the origin stays up and closes every descriptor', async () => {

@@ -36,7 +36,12 @@ describe('development mode from sources', () => {
     put(app, 'staticfiles.json', '{}');
     process.on('warning', onWarning);
     assets = staticOrigin({ dev: true, sources: [app, { dir: vendor, prefix: 'vendor' }, vendor], ignore: ['*.psd'] });
-    srv = await listen((req, res) => assets(req, res, () => { res.statusCode = 418; res.end('app'); }));
+    srv = await listen((req, res) =>
+      assets(req, res, () => {
+        res.statusCode = 418;
+        res.end('app');
+      }),
+    );
   });
   after(async () => {
     process.off('warning', onWarning);
@@ -51,7 +56,7 @@ describe('development mode from sources', () => {
     assert.equal((await get(srv.port, '/static/shared.txt')).body.toString(), 'from app');
   });
 
-  it('applies collect\'s ignores and the path rules: dotfiles, backups, custom globs', async () => {
+  it("applies collect's ignores and the path rules: dotfiles, backups, custom globs", async () => {
     for (const target of ['/static/.env', '/static/notes.txt~', '/static/drafts/x.psd', '/static/%2eenv', '/static/myapp/../.env']) {
       assert.equal((await raw(srv.port, target)).status, 418, target);
     }
@@ -108,7 +113,7 @@ describe('development mode from sources', () => {
     assert.equal((await get(srv.port, '/static/big.css.br')).status, 418, 'a sibling is never a URL');
   });
 
-  it('url() gives unhashed names, integrity() the live file\'s SRI', () => {
+  it("url() gives unhashed names, integrity() the live file's SRI", () => {
     assert.equal(assets.url('myapp/style.css?v=1'), '/static/myapp/style.css?v=1');
     assert.equal(assets.url('vendor/lib/v.js'), '/static/vendor/lib/v.js');
     assert.throws(() => assets.url('myapp/styles.css'), /unknown static file "myapp\/styles\.css"; did you mean "myapp\/style\.css"/);
@@ -149,19 +154,28 @@ describe('development mode from sources', () => {
     assert.equal(r.status, 418);
   });
 
-  it('does not serve the manifest\'s name, nor anything once closed; liveReloadTag() is empty without liveReload', async () => {
+  it("does not serve the manifest's name, nor anything once closed; liveReloadTag() is empty without liveReload", async () => {
     assert.equal((await get(srv.port, '/static/staticfiles.json')).status, 418);
     assert.equal(assets.liveReloadTag(), '');
     assert.equal(staticOrigin({ root: vendor, liveReload: true }).liveReloadTag(), '', 'production ignores liveReload');
     const closing = staticOrigin({ dev: true, sources: [app] });
     closing.close();
-    const s2 = await listen((req, res) => closing(req, res, () => { res.statusCode = 418; res.end(); }));
-    try { assert.equal((await get(s2.port, '/static/myapp/style.css')).status, 418); } finally { await s2.close(); }
+    const s2 = await listen((req, res) =>
+      closing(req, res, () => {
+        res.statusCode = 418;
+        res.end();
+      }),
+    );
+    try {
+      assert.equal((await get(s2.port, '/static/myapp/style.css')).status, 418);
+    } finally {
+      await s2.close();
+    }
   });
 });
 
 describe('development mode on a root', () => {
-  it('serves the root live with the scan\'s rules (.well-known yes, manifest and dotfiles no), index files and redirects', async () => {
+  it("serves the root live with the scan's rules (.well-known yes, manifest and dotfiles no), index files and redirects", async () => {
     const tmp = tempDir('dev-root');
     try {
       put(tmp.dir, 'index.html', '<p>home');
@@ -170,7 +184,12 @@ describe('development mode on a root', () => {
       put(tmp.dir, 'staticfiles.json', '{"version":1,"paths":{},"files":{}}');
       put(tmp.dir, 'sub/.hidden', 'SECRET');
       const assets = staticOrigin({ root: tmp.dir, dev: true, prefix: '/' });
-      const srv = await listen((req, res) => assets(req, res, () => { res.statusCode = 418; res.end('app'); }));
+      const srv = await listen((req, res) =>
+        assets(req, res, () => {
+          res.statusCode = 418;
+          res.end('app');
+        }),
+      );
       try {
         assert.equal((await get(srv.port, '/')).body.toString(), '<p>home');
         assert.equal((await get(srv.port, '/docs/')).body.toString(), '<p>docs');
@@ -182,8 +201,12 @@ describe('development mode on a root', () => {
         assert.equal((await get(srv.port, '/sub/.hidden')).status, 418);
         put(tmp.dir, 'docs/index.html', '<p>docs, edited', later(5));
         assert.equal((await get(srv.port, '/docs/')).body.toString(), '<p>docs, edited');
-      } finally { await srv.close(); }
-    } finally { tmp.cleanup(); }
+      } finally {
+        await srv.close();
+      }
+    } finally {
+      tmp.cleanup();
+    }
   });
 
   it('a missing source directory is an error naming it', () => {

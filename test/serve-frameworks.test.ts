@@ -11,7 +11,9 @@ import { hashedAndPrecompressed, type HashedRoot } from './helpers/fixtures.js';
 import { get, listen, type Listening } from './helpers/http.js';
 
 let fx: HashedRoot;
-before(() => { fx = hashedAndPrecompressed(); });
+before(() => {
+  fx = hashedAndPrecompressed();
+});
 after(() => fx.cleanup());
 
 async function checkStack(srv: Listening, base: string): Promise<void> {
@@ -35,7 +37,10 @@ async function checkStack(srv: Listening, base: string): Promise<void> {
   }
 }
 
-for (const [name, express] of [['Express 5', express5], ['Express 4', express4]] as const) {
+for (const [name, express] of [
+  ['Express 5', express5],
+  ['Express 4', express4],
+] as const) {
   describe(name, () => {
     it('serves with a prefix, ahead of the routes', async () => {
       const app = express();
@@ -81,7 +86,10 @@ describe('node:http with handle()', () => {
       results.push(answered);
       if (answered) return;
       if (req.url === '/hello') res.end('route');
-      else { res.statusCode = 404; res.end('nope'); }
+      else {
+        res.statusCode = 404;
+        res.end('nope');
+      }
     });
     await checkStack(srv, '/static');
     assert.deepEqual(results, [true, true, true, false, false]);
@@ -89,12 +97,16 @@ describe('node:http with handle()', () => {
 
   it('answers misses itself with 404 when fallthrough is false', async () => {
     const assets = staticOrigin({ root: fx.root, fallthrough: false });
-    const srv = await listen((req, res) => { if (!assets.handle(req, res)) res.end('unreachable for /static/'); });
+    const srv = await listen((req, res) => {
+      if (!assets.handle(req, res)) res.end('unreachable for /static/');
+    });
     try {
       const r = await get(srv.port, '/static/missing.css');
       assert.equal(r.status, 404);
       assert.equal(r.body.toString(), 'Not Found');
       assert.equal(r.headers['content-type'], 'text/plain; charset=utf-8');
-    } finally { await srv.close(); }
+    } finally {
+      await srv.close();
+    }
   });
 });

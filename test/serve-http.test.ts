@@ -12,10 +12,12 @@ import { get, listen, type Listening } from './helpers/http.js';
 /** The middleware ahead of an "app" that answers 418, as a Connect stack would. */
 async function serveWith(options: StaticOriginOptions): Promise<Listening & { assets: StaticOriginMiddleware }> {
   const assets = staticOrigin(options);
-  const server = await listen((req, res) => assets(req, res, (err?: unknown) => {
-    res.statusCode = err ? (err as { status: number }).status : 418;
-    res.end(err ? 'error' : 'app');
-  }));
+  const server = await listen((req, res) =>
+    assets(req, res, (err?: unknown) => {
+      res.statusCode = err ? (err as { status: number }).status : 418;
+      res.end(err ? 'error' : 'app');
+    }),
+  );
   return Object.assign(server, { assets });
 }
 
@@ -28,7 +30,10 @@ describe('serving a collected root', () => {
     srv = await serveWith({ root: fx.root });
     tag = fx.hash.slice(0, 32);
   });
-  after(async () => { await srv.close(); fx.cleanup(); });
+  after(async () => {
+    await srv.close();
+    fx.cleanup();
+  });
   const url = () => `/static/${fx.cssName}`;
 
   it('serves brotli to a client that accepts it, with every prebuilt header', async () => {
@@ -81,7 +86,7 @@ describe('serving a collected root', () => {
     assert.equal(r.headers.etag, `"${tag}"`);
   });
 
-  it('answers HEAD with GET\'s headers and no body', async () => {
+  it("answers HEAD with GET's headers and no body", async () => {
     const g = await get(srv.port, url(), { 'accept-encoding': 'br' });
     const h = await get(srv.port, url(), { 'accept-encoding': 'br' }, 'HEAD');
     assert.equal(h.status, 200);
@@ -244,7 +249,9 @@ describe('serving a collected root', () => {
 
 describe('options that shape answers', () => {
   let fx: HashedRoot;
-  before(() => { fx = hashedAndPrecompressed(); });
+  before(() => {
+    fx = hashedAndPrecompressed();
+  });
   after(() => fx.cleanup());
 
   it('fallthrough: false passes a 404 error to next()', async () => {
@@ -253,7 +260,9 @@ describe('options that shape answers', () => {
       const r = await get(srv.port, '/static/missing.js');
       assert.equal(r.status, 404);
       assert.equal(r.body.toString(), 'error');
-    } finally { await srv.close(); }
+    } finally {
+      await srv.close();
+    }
   });
 
   it('maxAge, cors: false, index: false, encodings and immutable apply', async () => {
@@ -266,7 +275,9 @@ describe('options that shape answers', () => {
       assert.equal((await get(srv.port, '/static/img/logo.png')).headers['cache-control'], 'public, max-age=31536000, immutable');
       assert.equal((await get(srv.port, '/static/')).status, 418);
       assert.equal((await get(srv.port, '/static/docs')).status, 418);
-    } finally { await srv.close(); }
+    } finally {
+      await srv.close();
+    }
   });
 
   it('runs the headers hook once per file at scan time', async () => {
@@ -286,7 +297,9 @@ describe('options that shape answers', () => {
       assert.equal((await get(srv.port, '/static/img/logo.png')).headers['x-frame-options'], 'DENY');
       assert.equal((await get(srv.port, '/static/')).headers['access-control-allow-origin'], undefined);
       assert.equal(seen.length, count, 'not called per request');
-    } finally { await srv.close(); }
+    } finally {
+      await srv.close();
+    }
   });
 
   it('mimeTypes overrides the type, with or without a leading dot', async () => {
@@ -295,7 +308,9 @@ describe('options that shape answers', () => {
     try {
       assert.equal((await get(srv.port, '/static/data/x.webmanifest')).headers['content-type'], 'application/manifest+json; charset=utf-8');
       assert.equal((await get(srv.port, '/static/img/logo.png')).headers['content-type'], 'image/x-test');
-    } finally { await srv.close(); }
+    } finally {
+      await srv.close();
+    }
   });
 
   it('keeps hashed files of earlier collects immutable, but not names that only look hashed', async () => {
@@ -312,7 +327,9 @@ describe('options that shape answers', () => {
     try {
       assert.equal((await get(srv.port, `/static/${oldName}`)).headers['cache-control'], 'public, max-age=31536000, immutable');
       assert.equal((await get(srv.port, '/static/img/fake.deadbeefdead.png')).headers['cache-control'], 'public, max-age=60');
-    } finally { await srv.close(); }
+    } finally {
+      await srv.close();
+    }
   });
 
   it('gives the same ETags on two replicas of the same root', async () => {
@@ -327,7 +344,12 @@ describe('options that shape answers', () => {
           const [x, y] = [await get(one.port, path), await get(two.port, path)];
           assert.equal(x.headers.etag, y.headers.etag, path);
         }
-      } finally { await one.close(); await two.close(); }
-    } finally { other.cleanup(); }
+      } finally {
+        await one.close();
+        await two.close();
+      }
+    } finally {
+      other.cleanup();
+    }
   });
 });

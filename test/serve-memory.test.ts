@@ -26,11 +26,16 @@ describe('memory cache budget', () => {
     try {
       for (let i = 0; i < 50; i++) put(tmp.dir, `f${i}.txt`, String(i % 10).repeat(FILE));
       const assets = staticOrigin({ root: tmp.dir, memoryCache: { maxBytes: MAX, maxFileBytes: FILE } });
-      const srv = await listen((req, res) => assets(req, res, () => { res.statusCode = 404; res.end(); }));
+      const srv = await listen((req, res) =>
+        assets(req, res, () => {
+          res.statusCode = 404;
+          res.end();
+        }),
+      );
       try {
         for (let round = 0; round < 3; round++) {
           const replies = await Promise.all(Array.from({ length: 50 }, (_, i) => get(srv.port, `/static/f${i}.txt`)));
-          replies.forEach((r, i) => assert.equal(r.body.toString(), String(i % 10).repeat(FILE)));
+          for (const [i, r] of replies.entries()) assert.equal(r.body.toString(), String(i % 10).repeat(FILE));
           const now = held(assets);
           assert.ok(now.bytes <= MAX, `round ${round}: ${now.bytes} bytes held, budget ${MAX}`);
           assert.equal(now.used, now.bytes, 'the count is what is held');
@@ -39,8 +44,12 @@ describe('memory cache budget', () => {
 
         assets.refresh();
         assert.deepEqual(held(assets), { bytes: 0, used: 0 });
-      } finally { await srv.close(); }
-    } finally { tmp.cleanup(); }
+      } finally {
+        await srv.close();
+      }
+    } finally {
+      tmp.cleanup();
+    }
   });
 
   it('a re-indexed file gives its cached body back to the budget', async () => {
@@ -50,7 +59,12 @@ describe('memory cache budget', () => {
       put(tmp.dir, 'a.css', body);
       put(tmp.dir, 'a.css.gz', gzip(body));
       const assets = staticOrigin({ root: tmp.dir, memoryCache: { maxBytes: MAX, maxFileBytes: FILE } });
-      const srv = await listen((req, res) => assets(req, res, () => { res.statusCode = 404; res.end(); }));
+      const srv = await listen((req, res) =>
+        assets(req, res, () => {
+          res.statusCode = 404;
+          res.end();
+        }),
+      );
       try {
         assert.equal((await get(srv.port, '/static/a.css')).body.toString(), body);
         assert.deepEqual(held(assets), { bytes: FILE, used: FILE });
@@ -66,7 +80,11 @@ describe('memory cache budget', () => {
         assert.equal(now.bytes, gzip(next).length, 'only the new gzip body is held');
         assert.equal((await get(srv.port, '/static/a.css')).body.toString(), next);
         assert.deepEqual(held(assets), { bytes: gzip(next).length + FILE / 2, used: gzip(next).length + FILE / 2 });
-      } finally { await srv.close(); }
-    } finally { tmp.cleanup(); }
+      } finally {
+        await srv.close();
+      }
+    } finally {
+      tmp.cleanup();
+    }
   });
 });

@@ -5,21 +5,26 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { staticOrigin, StaticOriginError } from '../src/index.js';
+import { staticOrigin, type StaticOriginError } from '../src/index.js';
 import { hashedAndPrecompressed, put, sri, tempDir, type HashedRoot } from './helpers/fixtures.js';
 import { get, listen } from './helpers/http.js';
 
 let fx: HashedRoot;
-before(() => { fx = hashedAndPrecompressed(); });
+before(() => {
+  fx = hashedAndPrecompressed();
+});
 after(() => fx.cleanup());
 
 describe('construction errors', () => {
   it('names a missing root', () => {
-    assert.throws(() => staticOrigin({ root: '/nonexistent/staticfiles' }), (err: StaticOriginError) => {
-      assert.equal(err.code, 'ERR_STATIC_ORIGIN_ROOT');
-      assert.match(err.message, /\/nonexistent\/staticfiles/);
-      return true;
-    });
+    assert.throws(
+      () => staticOrigin({ root: '/nonexistent/staticfiles' }),
+      (err: StaticOriginError) => {
+        assert.equal(err.code, 'ERR_STATIC_ORIGIN_ROOT');
+        assert.match(err.message, /\/nonexistent\/staticfiles/);
+        return true;
+      },
+    );
   });
 
   it('names a root that is not a directory', () => {
@@ -30,12 +35,17 @@ describe('construction errors', () => {
     const tmp = tempDir('bad-manifest');
     try {
       put(tmp.dir, 'staticfiles.json', '{ "version": 1, "paths": ');
-      assert.throws(() => staticOrigin({ root: tmp.dir }), (err: StaticOriginError) => err.code === 'ERR_STATIC_ORIGIN_MANIFEST' && err.message.includes('staticfiles.json'));
+      assert.throws(
+        () => staticOrigin({ root: tmp.dir }),
+        (err: StaticOriginError) => err.code === 'ERR_STATIC_ORIGIN_MANIFEST' && err.message.includes('staticfiles.json'),
+      );
       put(tmp.dir, 'staticfiles.json', JSON.stringify({ version: 2, paths: {}, files: {} }));
       assert.throws(() => staticOrigin({ root: tmp.dir }), /"version" must be 1/);
       put(tmp.dir, 'staticfiles.json', JSON.stringify({ version: 1, paths: { '../x': 'y' }, files: {} }));
       assert.throws(() => staticOrigin({ root: tmp.dir }), /paths\["\.\.\/x"\]/);
-    } finally { tmp.cleanup(); }
+    } finally {
+      tmp.cleanup();
+    }
   });
 
   const bad: Array<[string, Record<string, unknown>]> = [
@@ -65,16 +75,19 @@ describe('construction errors', () => {
   ];
   for (const [option, given] of bad) {
     it(`throws a TypeError naming "${option}" for ${JSON.stringify(given)}`, () => {
-      assert.throws(() => staticOrigin({ root: fx.root, ...given } as never), (err: TypeError & { code: string }) => {
-        assert.ok(err instanceof TypeError);
-        assert.equal(err.code, 'ERR_STATIC_ORIGIN_INVALID_OPTION');
-        assert.ok(err.message.includes(`"${option}"`), err.message);
-        return true;
-      });
+      assert.throws(
+        () => staticOrigin({ root: fx.root, ...given } as never),
+        (err: TypeError & { code: string }) => {
+          assert.ok(err instanceof TypeError);
+          assert.equal(err.code, 'ERR_STATIC_ORIGIN_INVALID_OPTION');
+          assert.ok(err.message.includes(`"${option}"`), err.message);
+          return true;
+        },
+      );
     });
   }
 
-  it('never mutates the caller\'s options', () => {
+  it("never mutates the caller's options", () => {
     const options = Object.freeze({ root: fx.root, prefix: 'assets', encodings: Object.freeze(['gzip']) as never, memoryCache: Object.freeze({ maxBytes: 10 }) });
     const copy = JSON.stringify(options);
     staticOrigin(options);
@@ -82,7 +95,16 @@ describe('construction errors', () => {
   });
 
   it('names a header the hook set that cannot be sent', () => {
-    assert.throws(() => staticOrigin({ root: fx.root, headers: (h) => { h['x-bad'] = 'a\r\nb'; } }), /invalid header "x-bad" for/);
+    assert.throws(
+      () =>
+        staticOrigin({
+          root: fx.root,
+          headers: (h) => {
+            h['x-bad'] = 'a\r\nb';
+          },
+        }),
+      /invalid header "x-bad" for/,
+    );
   });
 
   it('names an unreadable file (checked as an unprivileged user)', () => {
@@ -97,7 +119,9 @@ describe('construction errors', () => {
       const asRoot = process.getuid?.() === 0;
       const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', ...(asRoot ? { uid: 65534, gid: 65534 } : {}), timeout: 20_000 });
       assert.match(child.stdout, /ERR_STATIC_ORIGIN_UNREADABLE .*locked\.css/, child.stderr);
-    } finally { tmp.cleanup(); }
+    } finally {
+      tmp.cleanup();
+    }
   });
 });
 
@@ -117,11 +141,14 @@ describe('url() and integrity()', () => {
 
   it('throws for an unknown name, naming the closest known ones', () => {
     const assets = staticOrigin({ root: fx.root });
-    assert.throws(() => assets.url('css/ap.css'), (err: StaticOriginError) => {
-      assert.equal(err.code, 'ERR_STATIC_ORIGIN_UNKNOWN_NAME');
-      assert.match(err.message, /"css\/ap\.css".*did you mean "css\/app\.css"/);
-      return true;
-    });
+    assert.throws(
+      () => assets.url('css/ap.css'),
+      (err: StaticOriginError) => {
+        assert.equal(err.code, 'ERR_STATIC_ORIGIN_UNKNOWN_NAME');
+        assert.match(err.message, /"css\/ap\.css".*did you mean "css\/app\.css"/);
+        return true;
+      },
+    );
   });
 
   it('returns SRI values from the manifest, or computed for files it does not list', () => {
@@ -131,7 +158,9 @@ describe('url() and integrity()', () => {
     try {
       put(tmp.dir, 'a.js', 'console.log(1)');
       assert.equal(staticOrigin({ root: tmp.dir }).integrity('a.js'), sri('console.log(1)'));
-    } finally { tmp.cleanup(); }
+    } finally {
+      tmp.cleanup();
+    }
   });
 });
 
@@ -141,7 +170,12 @@ describe('refresh() and close()', () => {
     try {
       put(tmp.dir, 'a.txt', 'a');
       const assets = staticOrigin({ root: tmp.dir });
-      const srv = await listen((req, res) => assets(req, res, () => { res.statusCode = 404; res.end(); }));
+      const srv = await listen((req, res) =>
+        assets(req, res, () => {
+          res.statusCode = 404;
+          res.end();
+        }),
+      );
       try {
         assert.equal((await get(srv.port, '/static/b.txt')).status, 404);
         writeFileSync(join(tmp.dir, 'b.txt'), 'b');
@@ -149,13 +183,17 @@ describe('refresh() and close()', () => {
         assert.equal((await get(srv.port, '/static/b.txt')).body.toString(), 'b');
         assets.close();
         assert.equal((await get(srv.port, '/static/a.txt')).status, 404);
-      } finally { await srv.close(); }
-    } finally { tmp.cleanup(); }
+      } finally {
+        await srv.close();
+      }
+    } finally {
+      tmp.cleanup();
+    }
   });
 });
 
 describe('missMaxAge', () => {
-  it('a miss under the prefix is short-lived for caches: our own 404, and the app\'s after fallthrough', async () => {
+  it("a miss under the prefix is short-lived for caches: our own 404, and the app's after fallthrough", async () => {
     const tmp = tempDir('miss');
     try {
       put(tmp.dir, 'a.css', 'a{}');
@@ -164,8 +202,15 @@ describe('missMaxAge', () => {
       const own = staticOrigin({ root: tmp.dir, fallthrough: false });
       const through = staticOrigin({ root: tmp.dir, missMaxAge: 30 });
       const srv = await listen((req, res) => {
-        if (req.url!.startsWith('/own')) { req.url = req.url!.slice(4); if (!own.handle(req, res)) res.end('never'); return; }
-        through(req, res, () => { res.statusCode = 404; res.end('app'); });
+        if (req.url!.startsWith('/own')) {
+          req.url = req.url!.slice(4);
+          if (!own.handle(req, res)) res.end('never');
+          return;
+        }
+        through(req, res, () => {
+          res.statusCode = 404;
+          res.end('app');
+        });
       });
       try {
         const a = await get(srv.port, '/own/static/gone.css');
@@ -177,7 +222,11 @@ describe('missMaxAge', () => {
         assert.equal((await get(srv.port, '/static/../x')).headers['cache-control'], 'public, max-age=30', 'a refused path under the prefix too');
         assert.equal((await get(srv.port, '/other/x')).headers['cache-control'], undefined, 'not under the prefix: untouched');
         assert.equal((await get(srv.port, '/static/a.css')).headers['cache-control'], 'public, max-age=60');
-      } finally { await srv.close(); }
-    } finally { tmp.cleanup(); }
+      } finally {
+        await srv.close();
+      }
+    } finally {
+      tmp.cleanup();
+    }
   });
 });

@@ -18,22 +18,37 @@ function assertNoCanary(r: Reply, canary: Buffer | string = CANARY): void {
   assert.ok(!r.body.includes(canary), `canary bytes served (status ${r.status})`);
 }
 
-async function scenario(options: Partial<StaticOriginOptions>, build: (root: string, outside: string) => void, swap: (root: string, outside: string) => void, check: (port: number) => Promise<void>, warmUp?: (port: number) => Promise<void>): Promise<void> {
+async function scenario(
+  options: Partial<StaticOriginOptions>,
+  build: (root: string, outside: string) => void,
+  swap: (root: string, outside: string) => void,
+  check: (port: number) => Promise<void>,
+  warmUp?: (port: number) => Promise<void>,
+): Promise<void> {
   const tmp = tempDir('swaps');
   const root = join(tmp.dir, 'root');
   const outside = join(tmp.dir, 'outside');
   try {
     build(root, outside);
     const assets = staticOrigin({ root, ...options });
-    const srv = await listen((req, res) => assets(req, res, () => { res.statusCode = 404; res.end('app'); }));
+    const srv = await listen((req, res) =>
+      assets(req, res, () => {
+        res.statusCode = 404;
+        res.end('app');
+      }),
+    );
     try {
       await warmUp?.(srv.port);
       swap(root, outside);
       await check(srv.port);
       assets.refresh();
       await check(srv.port);
-    } finally { await srv.close(); }
-  } finally { tmp.cleanup(); }
+    } finally {
+      await srv.close();
+    }
+  } finally {
+    tmp.cleanup();
+  }
 }
 
 for (const options of [{ memoryCache: false as const }, {}]) {
@@ -63,12 +78,18 @@ for (const options of [{ memoryCache: false as const }, {}]) {
       }));
 
     it('a directory swapped after its file was served once is not served through either', () =>
-      scenario(options, withFile, swapDir, async (port) => {
-        assertNoCanary(await raw(port, '/static/sub/page.txt'));
-        assertNoCanary(await raw(port, '/static/sub/page.txt', { range: 'bytes=0-5' }));
-      }, async (port) => {
-        assert.equal((await raw(port, '/static/sub/page.txt')).body.toString(), INSIDE);
-      }));
+      scenario(
+        options,
+        withFile,
+        swapDir,
+        async (port) => {
+          assertNoCanary(await raw(port, '/static/sub/page.txt'));
+          assertNoCanary(await raw(port, '/static/sub/page.txt', { range: 'bytes=0-5' }));
+        },
+        async (port) => {
+          assert.equal((await raw(port, '/static/sub/page.txt')).body.toString(), INSIDE);
+        },
+      ));
 
     it('a file replaced by a symlink to an outside file of the same size and mtime is re-checked on open', () =>
       scenario(options, withFile, swapFile, async (port) => {
@@ -81,20 +102,25 @@ for (const options of [{ memoryCache: false as const }, {}]) {
     it('a precompressed sibling swapped for an outside file is never sent', () => {
       const body = css(3000);
       const canaryGz = gzip(`${CANARY}${css(2990, 'z')}`);
-      return scenario(options, (root, outside) => {
-        put(root, 'style.css', body);
-        put(root, 'style.css.gz', gzip(body));
-        put(outside, 'style.css.gz', canaryGz);
-      }, (root, outside) => {
-        rmSync(join(root, 'style.css.gz'));
-        symlinkSync(join(outside, 'style.css.gz'), join(root, 'style.css.gz'));
-      }, async (port) => {
-        const r = await raw(port, '/static/style.css', { 'accept-encoding': 'gzip' });
-        assertNoCanary(r, canaryGz);
-        assert.equal(r.status, 200);
-        assert.equal(r.headers['content-encoding'], undefined);
-        assert.equal(r.body.toString(), body);
-      });
+      return scenario(
+        options,
+        (root, outside) => {
+          put(root, 'style.css', body);
+          put(root, 'style.css.gz', gzip(body));
+          put(outside, 'style.css.gz', canaryGz);
+        },
+        (root, outside) => {
+          rmSync(join(root, 'style.css.gz'));
+          symlinkSync(join(outside, 'style.css.gz'), join(root, 'style.css.gz'));
+        },
+        async (port) => {
+          const r = await raw(port, '/static/style.css', { 'accept-encoding': 'gzip' });
+          assertNoCanary(r, canaryGz);
+          assert.equal(r.status, 200);
+          assert.equal(r.headers['content-encoding'], undefined);
+          assert.equal(r.body.toString(), body);
+        },
+      );
     });
   });
 }

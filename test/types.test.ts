@@ -50,11 +50,12 @@ const everyServeOption = {
     const info: StaticFileInfo = file;
     headers['x-file'] = info.path;
     headers['x-size'] = info.size;
-    headers['link'] = [`<${file.path}>; rel=canonical`];
-    headers['expires'] = undefined;
+    headers.link = [`<${file.path}>; rel=canonical`];
+    headers.expires = undefined;
     const codings: readonly EncodingName[] = file.encodings;
     const when: Date = file.mtime;
-    void codings; void when;
+    void codings;
+    void when;
   },
   mimeTypes: { webmanifest: 'application/manifest+json' },
   fallthrough: false,
@@ -192,8 +193,10 @@ export async function refused(req: IncomingMessage, res: ServerResponse, assets:
   });
   staticOrigin({
     root: 'staticfiles',
-    // @ts-expect-error: header values are strings, numbers or lists of strings
-    headers: (headers) => { headers['x-flag'] = true; },
+    headers: (headers) => {
+      // @ts-expect-error: header values are strings, numbers or lists of strings
+      headers['x-flag'] = true;
+    },
   });
 
   // @ts-expect-error: url() needs a name
@@ -204,7 +207,7 @@ export async function refused(req: IncomingMessage, res: ServerResponse, assets:
   assets.preload('css/app.css');
   const map = assets.importMap();
   // @ts-expect-error: the import map is read-only
-  map.imports['x'] = 'y';
+  map.imports.x = 'y';
   // @ts-expect-error: a response is not a request
   assets(res, res, () => {});
 
@@ -273,19 +276,27 @@ describe('public types', () => {
     // The root does not exist: each call fails after the options are validated, on the root.
     for (const [option, value] of Object.entries(everyServeOption)) {
       if (option === 'root') continue;
-      assert.throws(() => staticOrigin({ root: ROOT, [option]: value }), (err: Error & { code?: string }) => {
-        assert.equal(err.code, 'ERR_STATIC_ORIGIN_ROOT', `${option}: ${err.message}`);
-        return true;
-      }, option);
+      assert.throws(
+        () => staticOrigin({ root: ROOT, [option]: value }),
+        (err: Error & { code?: string }) => {
+          assert.equal(err.code, 'ERR_STATIC_ORIGIN_ROOT', `${option}: ${err.message}`);
+          return true;
+        },
+        option,
+      );
     }
     for (const [option, value] of Object.entries(everyCollectOption)) {
       if (option === 'sources' || option === 'out' || option === 'cwd') continue;
       // dryRun and no cache: nothing is written anywhere.
       const options = { sources: [`${ROOT}/src`], out: `${ROOT}/out`, [option]: value, dryRun: true, cacheDir: false as const };
-      await assert.rejects(collect(options), (err: Error & { code?: string }) => {
-        assert.equal(err.code, 'ERR_STATIC_ORIGIN_SOURCE', `${option}: ${err.message}`);
-        return true;
-      }, option);
+      await assert.rejects(
+        collect(options),
+        (err: Error & { code?: string }) => {
+          assert.equal(err.code, 'ERR_STATIC_ORIGIN_SOURCE', `${option}: ${err.message}`);
+          return true;
+        },
+        option,
+      );
     }
   });
 
@@ -302,20 +313,28 @@ describe('public types', () => {
 
   it('what the types refuse is refused at run time too, with the code and the option name', async () => {
     for (const [option, call] of refusedServeOptions) {
-      assert.throws(call, (err: TypeError & { code?: string }) => {
-        assert.ok(err instanceof TypeError, `${option}: ${err}`);
-        assert.equal(err.code, 'ERR_STATIC_ORIGIN_INVALID_OPTION', option);
-        assert.ok(err.message.startsWith(`static-origin: option "${option}" must be `), err.message);
-        return true;
-      }, option);
+      assert.throws(
+        call,
+        (err: TypeError & { code?: string }) => {
+          assert.ok(err instanceof TypeError, `${option}: ${err}`);
+          assert.equal(err.code, 'ERR_STATIC_ORIGIN_INVALID_OPTION', option);
+          assert.ok(err.message.startsWith(`static-origin: option "${option}" must be `), err.message);
+          return true;
+        },
+        option,
+      );
     }
     for (const [option, call] of refusedCollectOptions) {
-      await assert.rejects(call(), (err: TypeError & { code?: string }) => {
-        assert.ok(err instanceof TypeError, `${option}: ${err}`);
-        assert.equal(err.code, 'ERR_STATIC_ORIGIN_INVALID_OPTION', option);
-        assert.ok(err.message.startsWith(`static-origin: option "${option}" must be `), err.message);
-        return true;
-      }, option);
+      await assert.rejects(
+        call(),
+        (err: TypeError & { code?: string }) => {
+          assert.ok(err instanceof TypeError, `${option}: ${err}`);
+          assert.equal(err.code, 'ERR_STATIC_ORIGIN_INVALID_OPTION', option);
+          assert.ok(err.message.startsWith(`static-origin: option "${option}" must be `), err.message);
+          return true;
+        },
+        option,
+      );
     }
   });
 

@@ -19,7 +19,12 @@ const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
 
 async function serve(options: StaticOriginOptions): Promise<Listening> {
   const assets = staticOrigin(options);
-  return listen((req, res) => assets(req, res, () => { res.statusCode = 418; res.end('app'); }));
+  return listen((req, res) =>
+    assets(req, res, () => {
+      res.statusCode = 418;
+      res.end('app');
+    }),
+  );
 }
 
 /**
@@ -64,7 +69,10 @@ describe('zstd', () => {
         cssBytes = readFileSync(join(out, cssName));
         srv = await serve({ root: out, encodings: ['zstd', 'br', 'gzip'] });
       });
-      after(async () => { await srv?.close(); tmp?.cleanup(); });
+      after(async () => {
+        await srv?.close();
+        tmp?.cleanup();
+      });
 
       it('collect writes a .zst beside each compressible file that decompresses to its bytes, and lists it in the manifest', () => {
         const names = Object.keys(manifest.files).sort();
@@ -87,7 +95,7 @@ describe('zstd', () => {
         }
       });
 
-      it('serves the .zst to a client that accepts zstd: Content-Encoding, an ETag ending in -zst, Vary, the file\'s bytes', async () => {
+      it("serves the .zst to a client that accepts zstd: Content-Encoding, an ETag ending in -zst, Vary, the file's bytes", async () => {
         const r = await get(srv.port, `/static/${cssName}`, { 'accept-encoding': 'zstd' });
         assert.equal(r.status, 200);
         assert.equal(r.headers['content-type'], 'text/css; charset=utf-8');
@@ -110,7 +118,7 @@ describe('zstd', () => {
         assert.equal(again.body.length, 0);
       });
 
-      it('ranks zstd by q-value, ties in the server\'s order (encodings: zstd, br, gzip)', async () => {
+      it("ranks zstd by q-value, ties in the server's order (encodings: zstd, br, gzip)", async () => {
         const cases: Array<[string, string | undefined]> = [
           ['gzip, deflate, br, zstd', 'zstd'], // what Chrome sends: a tie, the server's order decides
           ['*', 'zstd'],
@@ -135,7 +143,9 @@ describe('zstd', () => {
           assert.equal(r.headers['content-encoding'], 'br');
           const z = await get(brFirst.port, `/static/${cssName}`, { 'accept-encoding': 'br;q=0.5, zstd' });
           assert.equal(z.headers['content-encoding'], 'zstd');
-        } finally { await brFirst.close(); }
+        } finally {
+          await brFirst.close();
+        }
       });
 
       it('the hand-made frame that Node 20 serves is valid zstd', () => {
@@ -160,7 +170,9 @@ describe('zstd', () => {
         // Without zstd, the same sources still collect.
         await collect({ sources: [src], out, encodings: ['br', 'gzip'] });
         assert.ok(existsSync(join(out, 'staticfiles.json')));
-      } finally { tmp.cleanup(); }
+      } finally {
+        tmp.cleanup();
+      }
     });
   }
 

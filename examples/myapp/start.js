@@ -18,9 +18,7 @@ if (!dev) {
   console.log(`collected ${summary.files} files into ${root} (${summary.compressed} compressed, ${summary.reused} reused) in ${summary.timeMs} ms`);
 }
 
-const assets = dev
-  ? staticOrigin({ dev: true, sources, liveReload: true, prefix: '/static/' })
-  : staticOrigin({ root, prefix: '/static/' });
+const assets = dev ? staticOrigin({ dev: true, sources, liveReload: true, prefix: '/static/' }) : staticOrigin({ root, prefix: '/static/' });
 const app = express();
 app.set('views', join(here, 'views'));
 app.set('view engine', 'ejs');
@@ -31,7 +29,7 @@ app.locals.importMapTag = assets.importMapTag; // importMapTag({ confetti: 'vend
 
 app.use(assets);
 // Early Hints: a 103 with Link preloads before the page renders, and the same Link on the page (modules: the 103 only).
-app.get('/', assets.preload(['myapp/style.css', 'myapp/js/main.js', 'myapp/fonts/open-sans-regular.woff2']), (req, res) => res.render('index'));
+app.get('/', assets.preload(['myapp/style.css', 'myapp/js/main.js', 'myapp/fonts/open-sans-regular.woff2']), (_req, res) => res.render('index'));
 
 const port = Number(process.env.PORT ?? 3000);
 const server = app.listen(port, process.env.HOST ?? 'localhost', (err) => {

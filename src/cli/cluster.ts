@@ -17,11 +17,7 @@ const RESTART_WINDOW_MS = 60_000;
 /** A worker that has not exited this long after a drain began is killed. */
 const KILL_AFTER_MS = DRAIN_MS + 5_000;
 
-type ToWorker =
-  | { type: 'start'; config: OriginConfig }
-  | { type: 'refresh'; id: number }
-  | { type: 'drain' }
-  | { type: 'force' };
+type ToWorker = { type: 'start'; config: OriginConfig } | { type: 'refresh'; id: number } | { type: 'drain' } | { type: 'force' };
 
 type ToPrimary =
   | { type: 'waiting' }

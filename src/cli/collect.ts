@@ -128,7 +128,10 @@ function build(parsed: Parsed, cwd: string): { options: CollectOptions; json: bo
 
 /** `br,gzip` → `['br', 'gzip']`; collect's own option check judges the names. */
 function parseEncodings(list: string): EncodingName[] {
-  return list.split(',').map((s) => s.trim()).filter(Boolean) as EncodingName[];
+  return list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean) as EncodingName[];
 }
 
 /** Reads the config file; relative paths in it are relative to the file's own directory. */

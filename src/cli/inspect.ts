@@ -68,17 +68,20 @@ function formatProblems(report: InspectReport): string {
 function formatReport(report: InspectReport): string {
   const head = ['path', 'content type', 'identity', ...ENCODING_NAMES, 'saving', 'immutable', 'etag'];
   const rows = report.files.map((f) => [
-    f.path, f.contentType, String(f.size.identity), ...ENCODING_NAMES.map((c) => (f.size[c] === undefined ? '-' : String(f.size[c]))),
-    `${f.saving.toFixed(1)}%`, f.immutable ? 'yes' : 'no', f.etag,
+    f.path,
+    f.contentType,
+    String(f.size.identity),
+    ...ENCODING_NAMES.map((c) => (f.size[c] === undefined ? '-' : String(f.size[c]))),
+    `${f.saving.toFixed(1)}%`,
+    f.immutable ? 'yes' : 'no',
+    f.etag,
   ]);
   const numeric = new Set([2, 3, 4, 5, 6]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : numeric.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
 
   const t = report.totals;
-  const manifest = report.manifestFiles === undefined
-    ? 'no manifest: ETags from the bytes, nothing immutable'
-    : `manifest: ${report.manifestFiles} file${report.manifestFiles === 1 ? '' : 's'}`;
+  const manifest = report.manifestFiles === undefined ? 'no manifest: ETags from the bytes, nothing immutable' : `manifest: ${report.manifestFiles} file${report.manifestFiles === 1 ? '' : 's'}`;
   const out = [`${report.root} (${manifest})`, line(head), ...rows.map(line), ''];
   const rowsOut: Array<[string, string]> = [['files', `${t.files} (${t.immutable} immutable), ${formatBytes(t.bytes)} (${t.bytes} bytes)`]];
   for (const coding of ENCODING_NAMES) {

@@ -20,9 +20,7 @@ function originUrl(host: string, port: number, prefix: string): string {
 
 export function createLifecycle(stderr: NodeJS.WritableStream, config: OriginConfig): Lifecycle {
   const say = (message: string) => void stderr.write(`static-origin: ${message}\n`);
-  const what = config.dev
-    ? `${config.root ?? config.sources.map((s) => (typeof s === 'string' ? s : `${s.dir}:${s.prefix ?? ''}`)).join(', ')} in development mode`
-    : config.root!;
+  const what = config.dev ? `${config.root ?? config.sources.map((s) => (typeof s === 'string' ? s : `${s.dir}:${s.prefix ?? ''}`)).join(', ')} in development mode` : config.root!;
   return {
     ready: (port, workers) => say(`serving ${what} at ${originUrl(config.host, port, config.prefix)} (${plural(workers, 'worker')})`),
     refreshed(workers, failures) {

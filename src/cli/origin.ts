@@ -72,24 +72,21 @@ export async function startOrigin(config: OriginConfig, stdout: NodeJS.WritableS
   let open = 0;
   let onIdle: (() => void) | undefined;
 
-  const server: Server = createServer<typeof IncomingMessage, typeof CountingResponse>(
-    { ServerResponse: CountingResponse, keepAliveTimeout: KEEP_ALIVE_MS },
-    (req, res) => {
-      const received = Date.now();
-      const remote = req.socket.remoteAddress;
-      open++;
-      res.once('close', () => {
-        open--;
-        log?.line(clfLine(remote, received, req, res));
-        if (!draining) return;
-        // A connection whose response ends during a drain is idle now: close it rather than keep it alive.
-        setImmediate(() => server.closeIdleConnections());
-        if (open === 0) onIdle?.();
-      });
-      if (draining) res.setHeader('Connection', 'close');
-      answer(assets, req, res);
-    },
-  );
+  const server: Server = createServer<typeof IncomingMessage, typeof CountingResponse>({ ServerResponse: CountingResponse, keepAliveTimeout: KEEP_ALIVE_MS }, (req, res) => {
+    const received = Date.now();
+    const remote = req.socket.remoteAddress;
+    open++;
+    res.once('close', () => {
+      open--;
+      log?.line(clfLine(remote, received, req, res));
+      if (!draining) return;
+      // A connection whose response ends during a drain is idle now: close it rather than keep it alive.
+      setImmediate(() => server.closeIdleConnections());
+      if (open === 0) onIdle?.();
+    });
+    if (draining) res.setHeader('Connection', 'close');
+    answer(assets, req, res);
+  });
   try {
     await listen(server, config.port, config.host);
   } catch (err) {

@@ -75,9 +75,7 @@ const EXTENSIONS = '(?:\\.[A-Za-z0-9]+){1,2}$(?<!\\.[Xx]?[Hh][Tt][Mm][Ll]?)';
  *   `IMG_1234.jpg`), other lengths, and hashes in directory names. A pattern naming the bundler's
  *   output directory says it best: `/^_nuxt\//`, `/^_app\/immutable\//`, `/^_astro\//`.
  */
-export const DEFAULT_HASHED_PATTERN: RegExp = new RegExp(
-  `(?:[^/]-(?:${ROLLUP_HASH}|${HEX_HASH})|[^/]\\.(?:${DOTTED_ROLLUP_HASH}|${HEX_HASH})|(?:^|/)${HEX_HASH})${EXTENSIONS}`,
-);
+export const DEFAULT_HASHED_PATTERN: RegExp = new RegExp(`(?:[^/]-(?:${ROLLUP_HASH}|${HEX_HASH})|[^/]\\.(?:${DOTTED_ROLLUP_HASH}|${HEX_HASH})|(?:^|/)${HEX_HASH})${EXTENSIONS}`);
 
 // `lastIndex` of a global or sticky RegExp would make `test` answer differently on each call.
 const statelessCopies = new WeakMap<RegExp, RegExp>();

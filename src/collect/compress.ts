@@ -10,7 +10,7 @@ import compressible from 'compressible';
 import { lookup } from 'mime-types';
 import { ENCODING_SUFFIX, type EncodingName } from '../contract/encodings.js';
 import type { CompressionCache } from './compress-cache.js';
-import { type Manifest } from '../contract/manifest.js';
+import type { Manifest } from '../contract/manifest.js';
 
 /** A variant is kept only when `compressed <= original * KEEP_RATIO`. */
 const KEEP_RATIO = 0.95;
@@ -70,7 +70,9 @@ export interface CompressJob {
  * A kept variant: bytes compressed by this run, or a file of the previous root taken over as it is
  * (`from`, with its modification time, so the writer can link it instead of copying bytes).
  */
-export type Variant = { readonly size: number; readonly data: Buffer; readonly from?: undefined } | { readonly size: number; readonly data?: undefined; readonly from: string; readonly mtimeMs: number };
+export type Variant =
+  | { readonly size: number; readonly data: Buffer; readonly from?: undefined }
+  | { readonly size: number; readonly data?: undefined; readonly from: string; readonly mtimeMs: number };
 
 export interface CompressResult {
   /** content digest → kept variants. */

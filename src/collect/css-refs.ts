@@ -159,9 +159,18 @@ function readString(text: string, at: number): { value: string; valueEnd: number
     if (c === 0x0a || c === 0x0d || c === 0x0c) return { value, valueEnd: j, end: j, bad: true };
     if (c === 0x5c) {
       const next = text.charCodeAt(j + 1);
-      if (j + 1 >= text.length) { j++; continue; }
-      if (next === 0x0a || next === 0x0c) { j += 2; continue; } // line continuation
-      if (next === 0x0d) { j += text.charCodeAt(j + 2) === 0x0a ? 3 : 2; continue; }
+      if (j + 1 >= text.length) {
+        j++;
+        continue;
+      }
+      if (next === 0x0a || next === 0x0c) {
+        j += 2;
+        continue;
+      } // line continuation
+      if (next === 0x0d) {
+        j += text.charCodeAt(j + 2) === 0x0a ? 3 : 2;
+        continue;
+      }
       const esc = readEscape(text, j);
       value += esc.value;
       j = esc.end;
@@ -230,4 +239,3 @@ function isWhitespace(c: number): boolean {
 function isNonPrintable(c: number): boolean {
   return (c >= 0 && c <= 8) || c === 0x0b || (c >= 0x0e && c <= 0x1f) || c === 0x7f;
 }
-

@@ -46,10 +46,16 @@ export function checkLayout(options: NormalizedOptions): void {
     if (!st.isDirectory()) throw new StaticOriginError('ERR_STATIC_ORIGIN_SOURCE', `static-origin: the source ${source.dir} is not a directory`);
     const srcReal = realpathSync(source.dir);
     if (isInside(outReal, srcReal)) {
-      throw new StaticOriginError('ERR_STATIC_ORIGIN_SOURCE', `static-origin: the output directory ${options.out} is inside the source ${source.dir}; collecting would copy the output into itself. Put "out" outside every source.`);
+      throw new StaticOriginError(
+        'ERR_STATIC_ORIGIN_SOURCE',
+        `static-origin: the output directory ${options.out} is inside the source ${source.dir}; collecting would copy the output into itself. Put "out" outside every source.`,
+      );
     }
     if (isInside(srcReal, outReal)) {
-      throw new StaticOriginError('ERR_STATIC_ORIGIN_SOURCE', `static-origin: the source ${source.dir} is inside the output directory ${options.out}, which collect replaces. Put "out" outside every source.`);
+      throw new StaticOriginError(
+        'ERR_STATIC_ORIGIN_SOURCE',
+        `static-origin: the source ${source.dir} is inside the output directory ${options.out}, which collect replaces. Put "out" outside every source.`,
+      );
     }
   }
 }
@@ -68,7 +74,10 @@ export async function findFiles(options: NormalizedOptions, warn: (message: stri
     }
   }
   if (byName.has(MANIFEST_NAME)) {
-    throw new StaticOriginError('ERR_STATIC_ORIGIN_SOURCE', `static-origin: ${byName.get(MANIFEST_NAME)!.abs} would be collected as ${MANIFEST_NAME}, the name of the manifest collect writes; rename it or move it into a sub-directory`);
+    throw new StaticOriginError(
+      'ERR_STATIC_ORIGIN_SOURCE',
+      `static-origin: ${byName.get(MANIFEST_NAME)!.abs} would be collected as ${MANIFEST_NAME}, the name of the manifest collect writes; rename it or move it into a sub-directory`,
+    );
   }
   const files = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { files, duplicates };

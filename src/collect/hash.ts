@@ -61,7 +61,7 @@ function finalOf(name: string, data: Buffer, hash: string, keepName: boolean): F
 function namesKept(files: ReadonlyMap<string, CollectedFile>): Set<string> {
   const kept = new Set<string>();
   for (const [name, file] of files) if (file.alreadyHashed) kept.add(name);
-  for (let changed = true; changed;) {
+  for (let changed = true; changed; ) {
     changed = false;
     for (const name of kept) {
       if (files.get(name)!.links.some((l) => !kept.has(l.target))) {
@@ -115,4 +115,3 @@ function hashedValue(value: string, referrer: string, target: string, hash: stri
   const rel = posix.relative(posix.dirname(referrer), hashedName(target, hash));
   return (rel.startsWith('.') ? rel : './' + rel) + (cut < 0 ? '' : value.slice(cut));
 }
-

@@ -36,7 +36,8 @@ export function outputsOf(files: ReadonlyMap<string, CollectedFile>, keepOrigina
   const put = (name: string, file: CollectedFile): void => {
     const { data, hash } = file.final!;
     const had = outputs.get(name);
-    if (had && had.hash !== hash) throw new StaticOriginError('ERR_STATIC_ORIGIN_SOURCE', `static-origin: two different files would be written as "${name}"; a source file already carries a hashed-looking name. Rename it.`);
+    if (had && had.hash !== hash)
+      throw new StaticOriginError('ERR_STATIC_ORIGIN_SOURCE', `static-origin: two different files would be written as "${name}"; a source file already carries a hashed-looking name. Rename it.`);
     outputs.set(name, { name, data, hash, mtime: file.found.mtime });
   };
   for (const [name, file] of files) {
@@ -46,7 +47,14 @@ export function outputsOf(files: ReadonlyMap<string, CollectedFile>, keepOrigina
   return outputs;
 }
 
-export function layOut(files: ReadonlyMap<string, CollectedFile>, outputs: ReadonlyMap<string, Output>, compression: CompressResult, previous: Previous, opts: NormalizedOptions, warn: (message: string) => void): Layout {
+export function layOut(
+  files: ReadonlyMap<string, CollectedFile>,
+  outputs: ReadonlyMap<string, Output>,
+  compression: CompressResult,
+  previous: Previous,
+  opts: NormalizedOptions,
+  warn: (message: string) => void,
+): Layout {
   const manifest: Manifest = { version: MANIFEST_VERSION, paths: Object.create(null), files: Object.create(null) };
   for (const [name, file] of files) manifest.paths[name] = file.final!.hashed;
   const toWrite: OutputFile[] = [];

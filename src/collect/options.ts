@@ -1,7 +1,7 @@
 // Collect options are normalised once into a frozen shape; bad values throw a TypeError naming the option.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { optionError, StaticOriginError } from '../errors.js';
+import { optionError } from '../errors.js';
 import { normalizeEncodings, requireCompressors, type EncodingName } from '../contract/encodings.js';
 import { normalizePrefix } from '../contract/prefix.js';
 import { isAlreadyHashed } from './already-hashed.js';
@@ -73,7 +73,20 @@ export interface NormalizedOptions {
 }
 
 /** The options a config file (and so the CLI) may set: all but `cwd` and `onEvent`, which only code can give. */
-export const CONFIG_OPTION_NAMES: readonly string[] = Object.freeze(['sources', 'out', 'prefix', 'ignore', 'keepOriginals', 'encodings', 'strict', 'clear', 'dryRun', 'alreadyHashed', 'cacheDir', 'cacheMaxBytes']);
+export const CONFIG_OPTION_NAMES: readonly string[] = Object.freeze([
+  'sources',
+  'out',
+  'prefix',
+  'ignore',
+  'keepOriginals',
+  'encodings',
+  'strict',
+  'clear',
+  'dryRun',
+  'alreadyHashed',
+  'cacheDir',
+  'cacheMaxBytes',
+]);
 const KNOWN = new Set([...CONFIG_OPTION_NAMES, 'cwd', 'onEvent']);
 
 export function normalizeOptions(options: CollectOptions): NormalizedOptions {

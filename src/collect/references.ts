@@ -28,7 +28,11 @@ export function decode(data: Uint8Array, kind: Kind, where: string): string {
   try {
     return utf8.decode(data);
   } catch (err) {
-    throw new StaticOriginError('ERR_STATIC_ORIGIN_CHARSET', `static-origin: ${where} is not valid UTF-8; collect rewrites references in ${kind.toUpperCase()} files and reads them as UTF-8. Re-save the file as UTF-8.`, { cause: err });
+    throw new StaticOriginError(
+      'ERR_STATIC_ORIGIN_CHARSET',
+      `static-origin: ${where} is not valid UTF-8; collect rewrites references in ${kind.toUpperCase()} files and reads them as UTF-8. Re-save the file as UTF-8.`,
+      { cause: err },
+    );
   }
 }
 

@@ -18,9 +18,7 @@ export interface Reference {
   readonly quote: string;
 }
 
-export type Resolved =
-  | { readonly skip: true; readonly why: string }
-  | { readonly skip: false; readonly target: string };
+export type Resolved = { readonly skip: true; readonly why: string } | { readonly skip: false; readonly target: string };
 
 const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 
@@ -72,7 +70,7 @@ export function encodeValue(ref: Reference, original: string, value: string): st
     case 'js-string':
       return value.replace(/[\\\n\r\u2028\u2029'"`$]/g, (c) => {
         if (c === '\\' || c === ref.quote) return '\\' + c;
-        if (c === '$' ) return ref.quote === '`' ? '\\$' : c;
+        if (c === '$') return ref.quote === '`' ? '\\$' : c;
         if (c === "'" || c === '"' || c === '`') return c;
         return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
       });

@@ -117,9 +117,7 @@ export async function listRoot(out: string): Promise<string[]> {
   return names.sort();
 }
 
-export interface WriteProgress {
-  (done: number, total: number, name: string): void;
-}
+export type WriteProgress = (done: number, total: number, name: string) => void;
 
 /**
  * Builds the new root beside `out` from `files` plus `carried` (names in the previous root, hard-linked

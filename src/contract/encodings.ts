@@ -41,6 +41,9 @@ export function normalizeEncodings(value: unknown): readonly EncodingName[] {
 /** Collect compresses: zstd needs a Node that can. */
 export function requireCompressors(encodings: readonly EncodingName[]): void {
   if (encodings.includes('zstd') && !canCompressZstd()) {
-    throw new StaticOriginError('ERR_STATIC_ORIGIN_ENCODING', `static-origin: zstd needs a Node.js with zlib.zstdCompress (22.15 or later); this is ${process.version}. Leave "zstd" out of encodings.`);
+    throw new StaticOriginError(
+      'ERR_STATIC_ORIGIN_ENCODING',
+      `static-origin: zstd needs a Node.js with zlib.zstdCompress (22.15 or later); this is ${process.version}. Leave "zstd" out of encodings.`,
+    );
   }
 }

@@ -73,7 +73,10 @@ export function closestNames(name: string, known: Iterable<string>, count: numbe
   }
   scored.sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
   const limit = Math.max(3, Math.ceil(name.length * 0.6));
-  return scored.filter(([d]) => d <= limit).slice(0, count).map(([, n]) => n);
+  return scored
+    .filter(([d]) => d <= limit)
+    .slice(0, count)
+    .map(([, n]) => n);
 }
 
 function editDistance(a: string, b: string, cap: number): number {

@@ -16,8 +16,7 @@ export function normalizePrefix(value: unknown): string {
   if (trimmed === '') return '/';
   // Only characters a client sends as they are in a path (RFC 3986 pchar, without `%`): a
   // prefix a browser would percent-encode (`é`, `"`, `<`, spaces) could never match a request.
-  const bad = !/^[A-Za-z0-9\-._~!$&'()*+,;=:@/]+$/.test(trimmed) || trimmed.includes('//') || /^[a-z][a-z0-9+.-]*:/i.test(value)
-    || trimmed.split('/').some((seg) => seg === '.' || seg === '..');
+  const bad = !/^[A-Za-z0-9\-._~!$&'()*+,;=:@/]+$/.test(trimmed) || trimmed.includes('//') || /^[a-z][a-z0-9+.-]*:/i.test(value) || trimmed.split('/').some((seg) => seg === '.' || seg === '..');
   if (bad) throw optionError('prefix', 'a plain URL path such as "/static/" (use "baseUrl" for a CDN address)', value);
   return `/${trimmed}/`;
 }

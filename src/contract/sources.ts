@@ -27,7 +27,8 @@ export function normalizeSource(spec: SourceSpec, name: string, cwd: string): No
     dir = spec.dir;
     prefix = spec.prefix ?? '';
     strict = spec.strict;
-    for (const key of Object.keys(spec)) if (key !== 'dir' && key !== 'prefix' && key !== 'strict') throw optionError(`${name}.${key}`, 'absent (a source takes "dir", "prefix" and "strict")', (spec as Record<string, unknown>)[key]);
+    for (const key of Object.keys(spec))
+      if (key !== 'dir' && key !== 'prefix' && key !== 'strict') throw optionError(`${name}.${key}`, 'absent (a source takes "dir", "prefix" and "strict")', (spec as Record<string, unknown>)[key]);
   } else throw optionError(name, 'a directory path or { dir, prefix }', spec);
   if (typeof dir !== 'string' || dir === '') throw optionError(`${name}.dir`, 'a directory path', dir);
   if (typeof prefix !== 'string') throw optionError(`${name}.prefix`, 'a relative path such as "vendor"', prefix);

@@ -22,7 +22,11 @@ const ZSTD = 2;
 const IDENTITY = 3;
 const STAR = 4;
 const UNKNOWN = -1;
-const INDEX_OF: ReadonlyMap<string, number> = new Map([['br', BR], ['gzip', GZIP], ['zstd', ZSTD]]);
+const INDEX_OF: ReadonlyMap<string, number> = new Map([
+  ['br', BR],
+  ['gzip', GZIP],
+  ['zstd', ZSTD],
+]);
 
 /** Acceptable codings among `offered` (the server's order) plus 'identity', best first. */
 export function rankEncodings(header: string | undefined, offered: readonly EncodingName[]): readonly Coding[] {

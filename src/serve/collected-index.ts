@@ -96,9 +96,7 @@ export function createCollectedIndex(options: NormalizedOptions, warn: Warn = de
       if (base !== undefined && byRel.has(base[0])) continue;
     }
     // Files the manifest vouches for take their tag on first use; others are hashed now.
-    const entry: FileEntry | PendingFile = eager
-      ? buildFileEntry(file, statSiblings(siblingsOf(file)), startupTag(file, ctx), ctx)
-      : { kind: 'pending', file, tag: undefined };
+    const entry: FileEntry | PendingFile = eager ? buildFileEntry(file, statSiblings(siblingsOf(file)), startupTag(file, ctx), ctx) : { kind: 'pending', file, tag: undefined };
     entries.set(`/${file.rel}`, entry);
     const keys = indexKeys(file.rel, options.index);
     if (keys === undefined || redirect === undefined) continue;
@@ -249,8 +247,8 @@ export function createCollectedIndex(options: NormalizedOptions, warn: Warn = de
         if (found === undefined) throw unknownNameError(rel, []);
         value = trustsManifest(found.file, ctx)
           ? manifest!.files[rel].integrity
-          // Read through the same containment check as a re-index: never a file outside the root.
-          : integrityOf(readFileSync(absolutePath(realRoot, found.file)));
+          : // Read through the same containment check as a re-index: never a file outside the root.
+            integrityOf(readFileSync(absolutePath(realRoot, found.file)));
         integrities.set(name, value);
       }
       return value;

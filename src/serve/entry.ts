@@ -3,14 +3,11 @@
 import { extname } from 'node:path';
 import mime from 'mime-types';
 import { ENCODING_TAG, type EncodingName } from '../contract/encodings.js';
-import { type Manifest } from '../contract/manifest.js';
+import type { Manifest } from '../contract/manifest.js';
 import { carriesHash } from '../contract/names.js';
 import type { Coding } from './accept-encoding.js';
 import type { MultipartLayout } from './range.js';
-import {
-  HTML_CACHE_CONTROL, IMMUTABLE_CACHE_CONTROL, fullHeaders, headerValue, notModifiedHeaders, pickHeaders,
-  toHeaderMap, withoutHeaders, type HeaderValue,
-} from './headers.js';
+import { HTML_CACHE_CONTROL, IMMUTABLE_CACHE_CONTROL, fullHeaders, headerValue, notModifiedHeaders, pickHeaders, toHeaderMap, withoutHeaders, type HeaderValue } from './headers.js';
 import type { NormalizedOptions, StaticFileInfo } from './options.js';
 import type { Validators } from './preconditions.js';
 import { absolutePath, type FoundFile } from './scan.js';
@@ -94,9 +91,12 @@ export interface EntryContext {
 
 const ALLOW = 'GET, HEAD, OPTIONS';
 const CORS_PREFLIGHT = [
-  'Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS',
-  'Access-Control-Allow-Headers', 'Range, If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since, If-Range',
-  'Access-Control-Max-Age', '86400',
+  'Access-Control-Allow-Methods',
+  'GET, HEAD, OPTIONS',
+  'Access-Control-Allow-Headers',
+  'Range, If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since, If-Range',
+  'Access-Control-Max-Age',
+  '86400',
 ];
 const NO_LENGTH = new Set(['content-length']);
 const NO_LENGTH_OR_TYPE = new Set(['content-length', 'content-type']);
@@ -185,8 +185,13 @@ export function buildFileEntry(file: FoundFile, siblings: Readonly<Partial<Recor
   record.etag = `"${tag}"`;
   if (options.headers) {
     const info: StaticFileInfo = Object.freeze({
-      path: file.rel, absolutePath: absolutePath(ctx.realRoot, file), size: file.size, mtime: new Date(file.mtimeMs),
-      contentType, immutable, encodings: Object.freeze(served.map(([c]) => c)),
+      path: file.rel,
+      absolutePath: absolutePath(ctx.realRoot, file),
+      size: file.size,
+      mtime: new Date(file.mtimeMs),
+      contentType,
+      immutable,
+      encodings: Object.freeze(served.map(([c]) => c)),
     });
     options.headers(record, info);
   }

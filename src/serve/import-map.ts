@@ -76,8 +76,7 @@ export function buildImportMap(source: ModuleSource, specifiers: ReadonlyArray<r
 
 /** The `<script type="importmap">` element; no file name or specifier can end it early. */
 export function importMapTag(map: ImportMap): string {
-  const json = JSON.stringify({ imports: map.imports, integrity: map.integrity })
-    .replace(UNSAFE_IN_SCRIPT, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const json = JSON.stringify({ imports: map.imports, integrity: map.integrity }).replace(UNSAFE_IN_SCRIPT, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return `<script type="importmap">${json}</script>`;
 }
 

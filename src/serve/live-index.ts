@@ -53,7 +53,11 @@ function resolveSource(source: NormalizedSource): LiveSource {
     real = realpathSync(source.dir);
     if (!statSync(real).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
   } catch (err) {
-    throw new StaticOriginError('ERR_STATIC_ORIGIN_ROOT', `static-origin: the directory ${JSON.stringify(source.given)} to serve in development mode does not exist or is not a directory (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
+    throw new StaticOriginError(
+      'ERR_STATIC_ORIGIN_ROOT',
+      `static-origin: the directory ${JSON.stringify(source.given)} to serve in development mode does not exist or is not a directory (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      { cause: err },
+    );
   }
   return { ...source, real };
 }
@@ -192,8 +196,12 @@ export function createLiveIndex(options: NormalizedOptions, warn: Warn, warnRefe
     // Loaded on first use: an app that only serves never loads collect's lexers.
     import('./dev-references.js')
       .then(({ missingReferences }) => missingReferences(rel, bytes.toString('utf8'), options.prefix, (name) => findFile(name) !== undefined))
-      .then((missing) => { for (const m of missing) warnReference(`static-origin: ${m.message} (collect will refuse this)`); })
-      .catch(() => { /* a file the lexer cannot read is collect's to report */ });
+      .then((missing) => {
+        for (const m of missing) warnReference(`static-origin: ${m.message} (collect will refuse this)`);
+      })
+      .catch(() => {
+        /* a file the lexer cannot read is collect's to report */
+      });
   }
 
   function lookupFile(rel: string): FileEntry | Promise<FileEntry | undefined> | undefined {
@@ -211,10 +219,13 @@ export function createLiveIndex(options: NormalizedOptions, warn: Warn, warnRefe
     let running = building.get(job);
     if (running === undefined) {
       running = build(found, siblings, known === undefined ? ctx : changedCtx)
-        .then((entry) => {
-          if (entry !== undefined) remember(rel, { stamp, entry });
-          return entry;
-        }, () => undefined)
+        .then(
+          (entry) => {
+            if (entry !== undefined) remember(rel, { stamp, entry });
+            return entry;
+          },
+          () => undefined,
+        )
         .finally(() => building.delete(job));
       building.set(job, running);
     }
@@ -285,7 +296,9 @@ export function createLiveIndex(options: NormalizedOptions, warn: Warn, warnRefe
   /** The import map's modules: a bounded walk, only when a page asks for the map. */
   function modules(): string[] {
     const names = new Set<string>();
-    const complete = walkSources(MAX_WALKED, (rel) => { if (isModuleName(rel)) names.add(rel); });
+    const complete = walkSources(MAX_WALKED, (rel) => {
+      if (isModuleName(rel)) names.add(rel);
+    });
     if (!complete && !warnedLongWalk) {
       warnedLongWalk = true;
       warn(`static-origin: the import map lists only the modules among the first ${MAX_WALKED} files of the sources`);

@@ -100,7 +100,7 @@ export function createLiveReload(options: LiveReloadOptions): LiveReload {
   let closed = false;
 
   function changed(name: string): void {
-    if (isQuiet(name) || (ignore !== undefined && ignore(name))) return;
+    if (isQuiet(name) || ignore?.(name)) return;
     if (pending.size >= MAX_PENDING) {
       // Full: only a name that turns a stylesheet swap into a reload still matters.
       if (pendingReload || isStylesheet(name)) return;
@@ -238,10 +238,13 @@ function normalize(o: LiveReloadOptions): Normalized {
 function isQuiet(name: string): boolean {
   if (name === '' || name.startsWith('.') || name.includes('/.')) return true;
   const base = name.slice(name.lastIndexOf('/') + 1);
-  return base.endsWith('~') // vim and emacs backups
-    || base.endsWith('___jb_tmp___') || base.endsWith('___jb_old___') // JetBrains "safe write"
-    || (base.startsWith('#') && base.endsWith('#')) // emacs auto-save
-    || base === '4913'; // vim's probe for a writable directory
+  return (
+    base.endsWith('~') || // vim and emacs backups
+    base.endsWith('___jb_tmp___') ||
+    base.endsWith('___jb_old___') || // JetBrains "safe write"
+    (base.startsWith('#') && base.endsWith('#')) || // emacs auto-save
+    base === '4913'
+  ); // vim's probe for a writable directory
 }
 
 /** As the client script decides: a stylesheet is swapped, anything else reloads the page. */
@@ -267,7 +270,10 @@ function watchNative(root: string, report: (rel: string) => void): TreeWatcher {
   } catch {
     return { size: () => 0, close() {} }; // the directory is missing: nothing to watch
   }
-  const stop = () => { watcher?.close(); watcher = undefined; };
+  const stop = () => {
+    watcher?.close();
+    watcher = undefined;
+  };
   watcher.on('change', (_type, filename) => {
     if (typeof filename === 'string' && filename !== '') report(filename.split(sep).join('/'));
   });
@@ -303,7 +309,9 @@ function watchEachDirectory(root: string, report: (rel: string) => void): TreeWa
         continue;
       }
       watcher.on('change', (_type, filename) => onEvent(rel, watcher, filename));
-      watcher.on('error', () => { if (dirs.get(rel) === watcher) remove(rel); });
+      watcher.on('error', () => {
+        if (dirs.get(rel) === watcher) remove(rel);
+      });
       dirs.set(rel, watcher);
       let entries;
       try {

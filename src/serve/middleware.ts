@@ -145,7 +145,7 @@ export function staticOrigin(input: StaticOriginOptions): StaticOriginMiddleware
   function serve(req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined): boolean {
     const current = index;
     if (current === undefined) return miss(req, res, next);
-    if (liveReload !== undefined && liveReload.handle(req, res)) return true;
+    if (liveReload?.handle(req, res)) return true;
     const key = toKey(req.url as string, options.mount);
     const found = key === null ? undefined : current.lookup(key);
     if (found === undefined) return miss(req, res, next);

@@ -1,6 +1,6 @@
 // Options are validated and normalised once, into a frozen shape the rest of serve reads.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { StaticOriginError, optionError } from '../errors.js';
+import { optionError } from '../errors.js';
 import { normalizeEncodings, type EncodingName } from '../contract/encodings.js';
 import { normalizePrefix } from '../contract/prefix.js';
 import { compileIgnore, normalizeSource, type NormalizedSource, type SourceSpec } from '../contract/sources.js';
@@ -116,7 +116,25 @@ export interface NormalizedOptions {
   readonly liveReload: boolean;
 }
 
-const KNOWN = new Set(['root', 'prefix', 'baseUrl', 'maxAge', 'immutable', 'index', 'encodings', 'cors', 'headers', 'mimeTypes', 'fallthrough', 'sources', 'dev', 'liveReload', 'ignore', 'memoryCache', 'missMaxAge']);
+const KNOWN = new Set([
+  'root',
+  'prefix',
+  'baseUrl',
+  'maxAge',
+  'immutable',
+  'index',
+  'encodings',
+  'cors',
+  'headers',
+  'mimeTypes',
+  'fallthrough',
+  'sources',
+  'dev',
+  'liveReload',
+  'ignore',
+  'memoryCache',
+  'missMaxAge',
+]);
 const MiB = 1024 * 1024;
 
 export function normalizeOptions(input: unknown): NormalizedOptions {

@@ -57,8 +57,18 @@ const MODULE: PreloadKind = { params: 'rel=modulepreload', integrity: true, fina
 
 const KINDS: ReadonlyMap<string, PreloadKind> = new Map([
   ['css', STYLE],
-  ['woff2', FONT], ['woff', FONT], ['ttf', FONT], ['otf', FONT],
-  ['png', IMAGE], ['jpg', IMAGE], ['jpeg', IMAGE], ['gif', IMAGE], ['webp', IMAGE], ['avif', IMAGE], ['svg', IMAGE], ['ico', IMAGE],
+  ['woff2', FONT],
+  ['woff', FONT],
+  ['ttf', FONT],
+  ['otf', FONT],
+  ['png', IMAGE],
+  ['jpg', IMAGE],
+  ['jpeg', IMAGE],
+  ['gif', IMAGE],
+  ['webp', IMAGE],
+  ['avif', IMAGE],
+  ['svg', IMAGE],
+  ['ico', IMAGE],
   ['json', FETCH],
 ]);
 
@@ -95,7 +105,10 @@ function hintFor(name: string, source: PreloadSource): [PreloadKind, string] {
 function toHints(resolved: ReadonlyArray<[PreloadKind, string]>): Hints {
   return Object.freeze({
     early: Object.freeze(resolved.map(([, link]) => link)),
-    final: resolved.filter(([kind]) => kind.final).map(([, link]) => link).join(', '),
+    final: resolved
+      .filter(([kind]) => kind.final)
+      .map(([, link]) => link)
+      .join(', '),
   });
 }
 
@@ -125,9 +138,7 @@ function resolveWhatResolves(names: readonly string[], source: PreloadSource, go
  * §15.2; Node does not check), and not for HEAD, whose answer no browser renders.
  */
 function mayHint(req: IncomingMessage, res: ServerResponse): boolean {
-  return (req.httpVersionMajor > 1 || (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1))
-    && req.method !== 'HEAD'
-    && typeof res.writeEarlyHints === 'function';
+  return (req.httpVersionMajor > 1 || (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1)) && req.method !== 'HEAD' && typeof res.writeEarlyHints === 'function';
 }
 
 /** Sends the hints: a `103`, then the final response's values appended to any `Link` the app already set. */

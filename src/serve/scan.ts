@@ -35,7 +35,10 @@ export function plainSiblings(file: FoundFile): Array<[EncodingName, FoundFile]>
   for (let i = 0; i < ENCODING_NAMES.length; i++) {
     if ((bits & (1 << i)) === 0) continue;
     const suffix = ENCODING_SUFFIX[ENCODING_NAMES[i]];
-    out.push([ENCODING_NAMES[i], { rel: file.rel + suffix, abs: file.abs === undefined ? undefined : file.abs + suffix, size: UNSTATED, mtimeMs: UNSTATED, ino: UNSTATED, dev: UNSTATED, ctimeMs: UNSTATED }]);
+    out.push([
+      ENCODING_NAMES[i],
+      { rel: file.rel + suffix, abs: file.abs === undefined ? undefined : file.abs + suffix, size: UNSTATED, mtimeMs: UNSTATED, ino: UNSTATED, dev: UNSTATED, ctimeMs: UNSTATED },
+    ]);
   }
   return out;
 }
@@ -103,7 +106,11 @@ export function resolveRoot(root: string): string {
   try {
     real = realpathSync(root);
   } catch (err) {
-    throw new StaticOriginError('ERR_STATIC_ORIGIN_ROOT', `static-origin: the root directory ${JSON.stringify(root)} does not exist (${(err as NodeJS.ErrnoException).code ?? 'error'}); run \`static-origin collect\` first or fix "root"`, { cause: err });
+    throw new StaticOriginError(
+      'ERR_STATIC_ORIGIN_ROOT',
+      `static-origin: the root directory ${JSON.stringify(root)} does not exist (${(err as NodeJS.ErrnoException).code ?? 'error'}); run \`static-origin collect\` first or fix "root"`,
+      { cause: err },
+    );
   }
   if (!statSync(real).isDirectory()) {
     throw new StaticOriginError('ERR_STATIC_ORIGIN_ROOT', `static-origin: the root ${JSON.stringify(root)} is not a directory`);

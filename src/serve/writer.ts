@@ -117,7 +117,14 @@ export function writeFromDisk(res: ServerResponse, decision: Decision, variant: 
         });
         return;
       }
-      pump(file, st, segmentsOf(decision.body as Body), res, () => res.writeHead(decision.status, decision.headers as string[]), () => stale('changed'));
+      pump(
+        file,
+        st,
+        segmentsOf(decision.body as Body),
+        res,
+        () => res.writeHead(decision.status, decision.headers as string[]),
+        () => stale('changed'),
+      );
     });
   });
 }

@@ -40,7 +40,7 @@ export function sri(data: Buffer | string): string {
 /** A CSS body that compresses well, of about `bytes` bytes. */
 export function css(bytes: number, seed = 'a'): string {
   let out = '';
-  for (let i = 0; out.length < bytes; i++) out += `.rule-${seed}-${i} { color: #${(i * 2654435761 % 0xffffff).toString(16).padStart(6, '0')}; margin: ${i % 17}px; }\n`;
+  for (let i = 0; out.length < bytes; i++) out += `.rule-${seed}-${i} { color: #${((i * 2654435761) % 0xffffff).toString(16).padStart(6, '0')}; margin: ${i % 17}px; }\n`;
   return out.slice(0, bytes);
 }
 
@@ -67,7 +67,12 @@ export function hashedAndPrecompressed(): HashedRoot {
   const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
   const html = '<!doctype html><title>home</title><p>hello</p>\n';
   const files: Record<string, Buffer | string> = {
-    [cssName]: body, 'css/app.css': body, [jsName]: js, 'img/logo.png': png, 'index.html': html, 'docs/index.html': html,
+    [cssName]: body,
+    'css/app.css': body,
+    [jsName]: js,
+    'img/logo.png': png,
+    'index.html': html,
+    'docs/index.html': html,
     'empty.txt': '',
   };
   for (const [rel, content] of Object.entries(files)) put(root, rel, content);

@@ -17,10 +17,11 @@ export async function listen(handler: RequestListener | Server): Promise<Listeni
   return {
     port,
     server,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections?.();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -60,7 +61,10 @@ export function raw(port: number, target: string, headers: Record<string, string
       socket.write(Buffer.from(`${head}\r\n`, 'latin1'));
     });
     socket.on('data', (c: Buffer) => chunks.push(c));
-    socket.on('error', (err) => { clearTimeout(timer); reject(err); });
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
     socket.on('close', () => {
       clearTimeout(timer);
       const all = Buffer.concat(chunks);
