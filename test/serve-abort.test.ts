@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { put, tempDir } from './helpers/fixtures.js';
 import { get } from './helpers/http.js';
+import { random } from './helpers/random.js';
 
 const SIZE = 3 * 1024 * 1024;
 const BIG = Buffer.alloc(SIZE);
@@ -28,18 +29,6 @@ async function startOrigin(root: string, options: object): Promise<Origin> {
     child.once('exit', (code, signal) => reject(new Error(`origin exited at start: ${code} ${signal}`)));
   });
   return { child, port, exited };
-}
-
-/** A small deterministic generator, so a failing run can be replayed. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type AbortAt = 'before-head' | 'after-head' | 'mid-body';

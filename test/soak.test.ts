@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync, gzipSync } from 'node:zlib';
 import { css, put, tempDir } from './helpers/fixtures.js';
 import { startOrigin, type OriginChild, type OriginStats } from './helpers/origin-child.js';
+import { random } from './helpers/random.js';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 15);
 const SEED = Number(process.env.SOAK_SEED ?? 7);
@@ -42,18 +43,6 @@ interface SoakFile {
   identity: Buffer;
   br?: Buffer;
   gzip?: Buffer;
-}
-
-/** A small deterministic generator (mulberry32), so a run's traffic can be replayed with SOAK_SEED. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Reply {
