@@ -2,11 +2,11 @@
 // prefix) → entry. The only owner of its entries: it builds them (lazily), rebuilds one
 // whose file changed, and drops what leaves, giving cached bodies back to the budget.
 //
-// A large root is indexed compactly, and startup reads no file's contents: each file gets
-// its stats; its tag (the manifest's hash, or for a file the manifest does not vouch for a
-// hash of its bytes), header lists and prebuilt answers are built once, on its first
-// request (or at startup when a `headers` hook is given, so the hook runs at scan time and
-// its errors surface at construction).
+// A large root is indexed compactly: startup reads directories and the manifest, no file's
+// stats or contents. A file's stats, its tag (the manifest's hash, or for a file the
+// manifest does not vouch for a hash of its bytes), header lists and prebuilt answers are
+// taken once, on its first request (or at startup when a `headers` hook is given, so the
+// hook runs at scan time and its errors surface at construction).
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { StaticOriginError } from '../errors.js';
@@ -18,7 +18,7 @@ import { tagOfBytes, tagOfFile } from './content-tag.js';
 import { buildFileEntry, buildRedirectEntry, trustsManifest, type EntryContext, type FileEntry } from './entry.js';
 import { isModuleName } from './import-map.js';
 import type { NormalizedOptions } from './options.js';
-import { absolutePath, defaultWarn, plainSiblings, resolveRoot, scanRoot, statContained, statSibling, type FoundFile, type Warn } from './scan.js';
+import { absolutePath, defaultWarn, plainSiblings, resolveRoot, scanRoot, statContained, statFound, type FoundFile, type Warn } from './scan.js';
 import type { Entry, StaticIndex } from './static-index.js';
 
 type Siblings = Readonly<Partial<Record<EncodingName, FoundFile>>>;
@@ -26,6 +26,7 @@ type Siblings = Readonly<Partial<Record<EncodingName, FoundFile>>>;
 /** A file indexed at startup whose answers are built on first use. */
 interface PendingFile {
   readonly kind: 'pending';
+  /** As the walk found it: its stats are taken on first use. */
   readonly file: FoundFile;
   /** While the bytes of a file the manifest does not vouch for are hashed, on its first request. */
   hashing?: Promise<FileEntry | undefined>;
@@ -42,7 +43,7 @@ function manifestTag(file: FoundFile, ctx: EntryContext): string | undefined {
   return trustsManifest(file, ctx) ? ctx.manifest!.files[file.rel].hash.slice(0, ETAG_HASH_LENGTH) : undefined;
 }
 
-/** At startup only: the content tag, from the manifest or from the bytes. */
+/** At startup only (a `headers` hook): the content tag of a stat'ed file, from the manifest or from the bytes. */
 function startupTag(file: FoundFile, ctx: EntryContext): string {
   const listed = manifestTag(file, ctx);
   if (listed !== undefined) return listed;
@@ -75,15 +76,19 @@ export function createCollectedIndex(options: NormalizedOptions, warn: Warn = de
     dev: false,
   };
   const cache = createBodyCache(options.memoryCache);
-  const found = scanRoot(realRoot, warn);
+  const scan = scanRoot(realRoot, warn);
+  const found = scan.files;
   // Plain siblings come as bits on their file; a symlinked one is a found file of its own.
-  const byRel = new Map<string, FoundFile>();
-  for (const file of found) byRel.set(file.rel, file);
-  const linkedSiblings = found.some((file) => {
-    const base = variantBase(file.rel);
-    return base !== undefined && byRel.has(base[0]);
-  });
-  const linked = linkedSiblings ? byRel : undefined;
+  let linked: Map<string, FoundFile> | undefined;
+  if (scan.symlinked) {
+    const byRel = new Map<string, FoundFile>();
+    for (const file of found) byRel.set(file.rel, file);
+    const hasVariant = (file: FoundFile) => {
+      const base = variantBase(file.rel);
+      return base !== undefined && byRel.has(base[0]);
+    };
+    if (found.some(hasVariant)) linked = byRel;
+  }
 
   const entries = new Map<string, Slot>();
   const redirect = options.index === false ? undefined : buildRedirectEntry(options);
@@ -91,12 +96,16 @@ export function createCollectedIndex(options: NormalizedOptions, warn: Warn = de
   for (const file of found) {
     if (file.rel === MANIFEST_NAME) continue;
     // `X.br` is a variant of `X` when `X` exists, never a URL of its own.
-    if (linkedSiblings) {
+    if (linked !== undefined) {
       const base = variantBase(file.rel);
-      if (base !== undefined && byRel.has(base[0])) continue;
+      if (base !== undefined && linked.has(base[0])) continue;
     }
-    // Files the manifest vouches for take their tag on first use; others are hashed now.
-    const entry: FileEntry | PendingFile = eager ? buildFileEntry(file, statSiblings(siblingsOf(file)), startupTag(file, ctx), ctx) : { kind: 'pending', file, tag: undefined };
+    let entry: FileEntry | PendingFile = { kind: 'pending', file, tag: undefined };
+    if (eager) {
+      const stated = statFound(realRoot, file, warn);
+      if (stated === undefined) continue;
+      entry = buildFileEntry(stated, statSiblings(siblingsOf(stated)), startupTag(stated, ctx), ctx);
+    }
     entries.set(`/${file.rel}`, entry);
     const keys = indexKeys(file.rel, options.index);
     if (keys === undefined || redirect === undefined) continue;
@@ -122,7 +131,7 @@ export function createCollectedIndex(options: NormalizedOptions, warn: Warn = de
     const out: Partial<Record<EncodingName, FoundFile>> = {};
     for (const coding of ENCODING_NAMES) {
       const sib = siblings[coding];
-      const stated = sib === undefined ? undefined : statSibling(realRoot, sib, warn);
+      const stated = sib === undefined ? undefined : statFound(realRoot, sib, warn);
       if (stated !== undefined) out[coding] = stated;
     }
     return out;
@@ -139,23 +148,30 @@ export function createCollectedIndex(options: NormalizedOptions, warn: Warn = de
   }
 
   /**
-   * Builds a pending file's answers (once: both of its keys then hold the built entry).
-   * Its tag is the manifest's hash, or a hash of its bytes taken here, as a stream, off the
-   * startup path and off the event loop, once however many requests wait for it.
+   * Builds a pending file's answers (once: both of its keys then hold the built entry) from
+   * its stats, taken here. Its tag is the manifest's hash, or a hash of its bytes taken here,
+   * as a stream, off the startup path and off the event loop, once however many requests
+   * wait for it. A file gone (or unreadable, with a warning) since the walk leaves the index.
    */
-  function materialize(pending: PendingFile): FileEntry | Promise<FileEntry | undefined> {
-    const tag = pending.tag ?? manifestTag(pending.file, ctx);
-    if (tag !== undefined) return build(pending, tag);
-    return (pending.hashing ??= tagOfFile(absolutePath(realRoot, pending.file)).then(
-      // A file that changed since the scan is rebuilt from a fresh stat, the way a re-index does.
-      (hashed) => (hashed.size === pending.file.size ? build(pending, hashed.tag) : rebuildPending(pending)),
+  function materialize(pending: PendingFile): FileEntry | Promise<FileEntry | undefined> | undefined {
+    if (pending.hashing !== undefined) return pending.hashing;
+    const file = statFound(realRoot, pending.file, warn);
+    if (file === undefined) {
+      replace(pending.file.rel, pending, undefined);
+      return undefined;
+    }
+    const tag = pending.tag ?? manifestTag(file, ctx);
+    if (tag !== undefined) return build(pending, file, tag);
+    return (pending.hashing = tagOfFile(absolutePath(realRoot, file)).then(
+      // A file that changed since it was stat'ed is rebuilt from a fresh stat, the way a re-index does.
+      (hashed) => (hashed.size === file.size ? build(pending, file, hashed.tag) : rebuildPending(pending)),
       () => rebuildPending(pending),
     ));
   }
 
-  function build(pending: PendingFile, tag: string): FileEntry {
-    const built = buildFileEntry(pending.file, statSiblings(siblingsOf(pending.file)), tag, ctx);
-    replace(pending.file.rel, pending, built);
+  function build(pending: PendingFile, file: FoundFile, tag: string): FileEntry {
+    const built = buildFileEntry(file, statSiblings(siblingsOf(file)), tag, ctx);
+    replace(file.rel, pending, built);
     return built;
   }
 

@@ -9,7 +9,7 @@ import { ETAG_HASH_LENGTH, NAME_HASH_LENGTH } from '../contract/names.js';
 import { createCollectedIndex } from './collected-index.js';
 import type { FileEntry } from './entry.js';
 import { normalizeOptions } from './options.js';
-import { plainSiblings, resolveRoot, scanRoot, statSibling, type FoundFile } from './scan.js';
+import { plainSiblings, resolveRoot, scanRoot, statFound, type FoundFile } from './scan.js';
 
 export interface InspectRow {
   /** The URL path after the prefix (the index key without its leading `/`), not percent-encoded. */
@@ -86,10 +86,11 @@ export async function inspectRoot(root: string): Promise<InspectReport> {
   const realRoot = resolveRoot(root);
   const options = normalizeOptions({ root: realRoot, prefix: '/', encodings: [...ENCODING_NAMES], memoryCache: false });
   const problems: string[] = [];
-  // The index walks the root as well; its warnings are the same as this walk's, so they are heard once.
-  const index = createCollectedIndex(options, () => {});
+  // What the index skips, at startup or on a file's first lookup, is a problem; this walk
+  // finds the same files, so its own warnings would be heard twice.
+  const index = createCollectedIndex(options, (message) => problems.push(message.replace(/^static-origin: skipped (.*?): /, '$1: skipped: ')));
   const manifest = readManifest(realRoot);
-  const found = scanRoot(realRoot, (message) => problems.push(message.replace(/^static-origin: skipped (.*?): /, '$1: skipped: ')));
+  const found = scanRoot(realRoot, () => {}).files;
   const byRel = new Map<string, FoundFile>();
   for (const file of found) byRel.set(file.rel, file);
   const hashedNames = new Set(manifest === undefined ? [] : Object.values(manifest.paths));
@@ -168,7 +169,7 @@ function totalsOf(rows: readonly InspectRow[]): InspectTotals {
 function siblingProblems(realRoot: string, file: FoundFile, entry: FileEntry, manifest: Manifest | undefined, byRel: ReadonlyMap<string, FoundFile>): string[] {
   const onDisk = new Map<EncodingName, FoundFile>();
   for (const [coding, sib] of plainSiblings(file)) {
-    const stated = statSibling(realRoot, sib, () => {});
+    const stated = statFound(realRoot, sib, () => {});
     if (stated !== undefined) onDisk.set(coding, stated);
   }
   for (const coding of ENCODING_NAMES) {

@@ -1,5 +1,7 @@
-// Walks the root once: every regular file that may be served, with its real path and stats.
-// Symlinks are followed only while their real path stays inside the real root.
+// Walks the root once: every regular file that may be served. Startup reads directories
+// only: a plain file's stats are taken on its first use (`statFound`), so a 20,000-file root
+// costs a walk, not 20,000 stat calls and their garbage. Symlinks are resolved and stat'ed
+// during the walk, and followed only while their real path stays inside the real root.
 import { readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { join, sep } from 'node:path';
 import { StaticOriginError } from '../errors.js';
@@ -25,8 +27,13 @@ export interface FoundFile {
   siblingBits?: number;
 }
 
-/** Size and mtime of a sibling not stat'ed yet (see `statSibling`). */
+/** Size and mtime of a file not stat'ed yet (see `statFound`). */
 const UNSTATED = -1;
+
+/** A plain file the walk found, its stats left for its first use. */
+function unstated(rel: string, abs: string | undefined): FoundFile {
+  return { rel, abs, size: UNSTATED, mtimeMs: UNSTATED, ino: UNSTATED, dev: UNSTATED, ctimeMs: UNSTATED };
+}
 
 /** The plain-file siblings a scan recorded as bits, as unstated files (made on first use). */
 export function plainSiblings(file: FoundFile): Array<[EncodingName, FoundFile]> {
@@ -35,27 +42,26 @@ export function plainSiblings(file: FoundFile): Array<[EncodingName, FoundFile]>
   for (let i = 0; i < ENCODING_NAMES.length; i++) {
     if ((bits & (1 << i)) === 0) continue;
     const suffix = ENCODING_SUFFIX[ENCODING_NAMES[i]];
-    out.push([
-      ENCODING_NAMES[i],
-      { rel: file.rel + suffix, abs: file.abs === undefined ? undefined : file.abs + suffix, size: UNSTATED, mtimeMs: UNSTATED, ino: UNSTATED, dev: UNSTATED, ctimeMs: UNSTATED },
-    ]);
+    out.push([ENCODING_NAMES[i], unstated(file.rel + suffix, file.abs === undefined ? undefined : file.abs + suffix)]);
   }
   return out;
 }
 
 /**
- * The sibling with its stats, taken now if the scan left them for later; undefined
- * (with a warning) when it vanished, left the root, is not a file or cannot be read.
- * This runs after startup, so the path is checked again the way the scan would have.
+ * The file with its stats, taken now if the walk left them for later (a plain file, a
+ * plain sibling); undefined (with a warning when it cannot be read) when it vanished,
+ * left the root or is not a file. This runs after startup, so the path is checked again
+ * the way the walk would have.
  */
-export function statSibling(realRoot: string, file: FoundFile, warn: Warn = defaultWarn): FoundFile | undefined {
+export function statFound(realRoot: string, file: FoundFile, warn: Warn = defaultWarn): FoundFile | undefined {
   if (file.size !== UNSTATED) return file;
   const found = statContained(realRoot, file.rel);
   if (found === undefined) return undefined;
-  if (!makeReadable()(found.st)) {
-    warn(`static-origin: skipped ${file.rel}: cannot read it (mode ${(found.st.mode & 0o777).toString(8)})`);
+  if (!readable(found.st)) {
+    warn(unreadable(file.rel, found.st));
     return undefined;
   }
+  if (file.siblingBits !== undefined) found.file.siblingBits = file.siblingBits;
   return found.file;
 }
 
@@ -128,30 +134,31 @@ function isHidden(name: string, relDir: string): boolean {
  * per file (access(2)) would cost more than the whole scan of a large root. ACLs aside,
  * this is the kernel's own rule.
  */
-function makeReadable(): (st: Stats) => boolean {
+function readable(st: Stats): boolean {
   const euid = process.geteuid?.() ?? 0;
-  if (euid === 0) return () => true;
-  const groups = new Set(process.getgroups?.() ?? []);
-  return (st) => {
-    if (st.uid === euid) return (st.mode & 0o400) !== 0;
-    if (groups.has(st.gid)) return (st.mode & 0o040) !== 0;
-    return (st.mode & 0o004) !== 0;
-  };
+  if (euid === 0) return true;
+  groups ??= new Set(process.getgroups?.() ?? []);
+  if (st.uid === euid) return (st.mode & 0o400) !== 0;
+  if (groups.has(st.gid)) return (st.mode & 0o040) !== 0;
+  return (st.mode & 0o004) !== 0;
+}
+/** This process's groups, asked once. */
+let groups: Set<number> | undefined;
+
+function unreadable(rel: string, st: Stats): string {
+  return `static-origin: skipped ${rel}: cannot read it (mode ${(st.mode & 0o777).toString(8)})`;
 }
 
-export function scanRoot(realRoot: string, warn: Warn = defaultWarn): FoundFile[] {
-  const files: FoundFile[] = [];
-  const visited = new Set<string>([realRoot]);
-  const readable = makeReadable();
+export interface Scan {
+  readonly files: FoundFile[];
+  /** Whether any file or directory was reached through a symlink (only then can a sibling be a found file of its own). */
+  readonly symlinked: boolean;
+}
 
-  const addFile = (rel: string, abs: string, st: Stats, linked: boolean): FoundFile => {
-    if (!readable(st)) {
-      throw new StaticOriginError('ERR_STATIC_ORIGIN_UNREADABLE', `static-origin: cannot read ${abs}: permission denied (mode ${(st.mode & 0o777).toString(8)})`);
-    }
-    const file: FoundFile = { rel, abs: linked ? abs : undefined, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev, ctimeMs: st.ctimeMs, siblingBits: 0 };
-    files.push(file);
-    return file;
-  };
+export function scanRoot(realRoot: string, warn: Warn = defaultWarn): Scan {
+  const files: FoundFile[] = [];
+  let symlinked = false;
+  const visited = new Set<string>([realRoot]);
 
   const walk = (absDir: string, relDir: string, linked: boolean): void => {
     let dirents: Dirent[];
@@ -161,6 +168,10 @@ export function scanRoot(realRoot: string, warn: Warn = defaultWarn): FoundFile[
       throw new StaticOriginError('ERR_STATIC_ORIGIN_UNREADABLE', `static-origin: cannot read the directory ${absDir}: ${(err as Error).message}`, { cause: err });
     }
     dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // A name from readdir has no separator, so joining is concatenation (path.join would
+    // normalise every one of them).
+    const dirPrefix = absDir.endsWith(sep) ? absDir : absDir + sep;
+    const relPrefix = relDir === '' ? '' : `${relDir}/`;
     // Plain files of this directory, so a plain `X.br` beside a plain `X` becomes a bit on `X`.
     // Sorted order puts `X` before `X.br`.
     const plainFiles = new Map<string, FoundFile | null>();
@@ -168,9 +179,10 @@ export function scanRoot(realRoot: string, warn: Warn = defaultWarn): FoundFile[
     for (const dirent of dirents) {
       const name = dirent.name;
       if (isHidden(name, relDir)) continue;
-      const abs = join(absDir, name);
-      const rel = relDir === '' ? name : `${relDir}/${name}`;
+      const abs = dirPrefix + name;
+      const rel = relPrefix + name;
       if (dirent.isSymbolicLink()) {
+        symlinked = true;
         let real: string;
         let st: Stats;
         try {
@@ -186,13 +198,13 @@ export function scanRoot(realRoot: string, warn: Warn = defaultWarn): FoundFile[
           continue;
         }
         if (st.isDirectory()) enterDir(real, rel, true);
-        else if (st.isFile()) addFile(rel, real, st, true);
-        else warn(`static-origin: skipped ${rel}: not a regular file`);
+        else if (!st.isFile()) warn(`static-origin: skipped ${rel}: not a regular file`);
+        else if (!readable(st)) warn(unreadable(rel, st));
+        else files.push({ rel, abs: real, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev, ctimeMs: st.ctimeMs });
       } else if (dirent.isDirectory()) {
         enterDir(abs, rel, linked);
       } else if (dirent.isFile()) {
-        // A precompressed sibling of a file in this directory is stat'ed only when its
-        // file is first served: on a collected root that is most of the files on disk.
+        // A precompressed sibling of a file in this directory becomes a bit on its file.
         // (A variant of a plain file that is a variant itself, `X.br.br`, is never served.)
         const variant = variantBase(name);
         if (variant !== undefined && plainFiles.has(variant[0])) {
@@ -200,7 +212,9 @@ export function scanRoot(realRoot: string, warn: Warn = defaultWarn): FoundFile[
           if (base) base.siblingBits = (base.siblingBits ?? 0) | (1 << ENCODING_NAMES.indexOf(variant[1]));
           continue;
         }
-        plainFiles.set(name, addFile(rel, abs, statSync(abs), linked));
+        const file = unstated(rel, linked ? abs : undefined);
+        files.push(file);
+        plainFiles.set(name, file);
       } else {
         warn(`static-origin: skipped ${rel}: not a regular file`);
       }
@@ -217,5 +231,5 @@ export function scanRoot(realRoot: string, warn: Warn = defaultWarn): FoundFile[
   };
 
   walk(realRoot, '', false);
-  return files;
+  return { files, symlinked };
 }
