@@ -11,7 +11,7 @@
 // See bench/README.md for what each scenario measures.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -1092,10 +1092,14 @@ async function main() {
     if (!existsSync(join(dir, 'dist/esm/index.js'))) {
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { recursive: true });
-      const tar = spawnSync('sh', ['-c', `git archive ${rev} src package.json tsconfig.json tsconfig.build.json | tar -x -C "${dir}"`], { cwd: REPO, encoding: 'utf8' });
+      const tar = spawnSync('sh', ['-c', `git archive ${rev} src scripts package.json 'tsconfig*.json' | tar -x -C "${dir}"`], { cwd: REPO, encoding: 'utf8' });
       if (tar.status !== 0) die(`git archive ${rev}: ${tar.stderr}`);
-      const tsc = spawnSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: dir, encoding: 'utf8' });
-      if (!existsSync(join(dir, 'dist/esm/index.js'))) die(`building ${rev} failed: ${tsc.stdout}${tsc.stderr}`);
+      // the revision's own build (its ESM entry may load its CommonJS build), or tsc alone for older ones
+      symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
+      const build = existsSync(join(dir, 'scripts/build.js'))
+        ? spawnSync(process.execPath, ['scripts/build.js'], { cwd: dir, encoding: 'utf8' })
+        : spawnSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: dir, encoding: 'utf8' });
+      if (!existsSync(join(dir, 'dist/esm/index.js'))) die(`building ${rev} failed: ${build.stdout}${build.stderr}`);
     }
     childEnv = { ...process.env, BENCH_DIST: join(dir, 'dist/esm') };
     machine.commit = rev;
@@ -1104,7 +1108,7 @@ async function main() {
   } else if (o.snapshot) {
     const snap = join(OUT_DIR, `dist-${process.pid}`);
     rmSync(snap, { recursive: true, force: true });
-    cpSync(join(REPO, 'dist/esm'), join(snap, 'esm'), { recursive: true });
+    cpSync(join(REPO, 'dist'), snap, { recursive: true }); // esm and the cjs build its entry loads
     childEnv = { ...process.env, BENCH_DIST: join(snap, 'esm') };
     cleanups.push(() => rmSync(snap, { recursive: true, force: true }));
     log(`measuring dist/esm as built now (commit ${machine.commit}${machine.srcModified ? ', src/ modified' : ''}), copied to ${relative(REPO, snap)}`);

@@ -1,5 +1,8 @@
 #!/usr/bin/env node
-import { main } from '../dist/esm/cli.js';
+// The CommonJS build, loaded through require: Node starts it about twice as fast as the ESM one.
+import { createRequire } from 'node:module';
+
+const { main } = createRequire(import.meta.url)('../dist/cjs/cli.js');
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -59,8 +59,10 @@ function startupTag(file: FoundFile, ctx: EntryContext): string {
 function indexKeys(rel: string, index: string | false): [dirKey: string, redirectKey: string] | undefined {
   if (index === false) return undefined;
   if (rel === index) return ['/', ''];
-  if (!rel.endsWith(`/${index}`)) return undefined;
-  const dir = rel.slice(0, -index.length - 1);
+  // Checked without building `/${index}`: this runs for every file at startup.
+  const at = rel.length - index.length - 1;
+  if (at < 0 || rel.charCodeAt(at) !== 47 /* / */ || !rel.endsWith(index)) return undefined;
+  const dir = rel.slice(0, at);
   return [`/${dir}/`, `/${dir}`];
 }
 
@@ -276,7 +278,8 @@ export function createCollectedIndex(options: NormalizedOptions, warn: Warn = de
         const rel = slot.kind === 'file' ? slot.rel : slot.kind === 'pending' ? slot.file.rel : undefined;
         if (rel !== undefined && isModuleName(rel)) names.add(rel);
       }
-      return [...names];
+      // The walk keeps readdir's order, which differs between machines: an import map must not.
+      return [...names].sort();
     },
   };
 }

@@ -30,9 +30,12 @@ export interface FoundFile {
 /** Size and mtime of a file not stat'ed yet (see `statFound`). */
 const UNSTATED = -1;
 
+/** Last characters of the sibling suffixes: most names are no sibling, and this says so in one compare. */
+const VARIANT_LAST = new Set(ENCODING_NAMES.map((coding) => ENCODING_SUFFIX[coding].charCodeAt(ENCODING_SUFFIX[coding].length - 1)));
+
 /** A plain file the walk found, its stats left for its first use. */
-function unstated(rel: string, abs: string | undefined): FoundFile {
-  return { rel, abs, size: UNSTATED, mtimeMs: UNSTATED, ino: UNSTATED, dev: UNSTATED, ctimeMs: UNSTATED };
+function unstated(rel: string, abs: string | undefined, siblingBits = 0): FoundFile {
+  return { rel, abs, size: UNSTATED, mtimeMs: UNSTATED, ino: UNSTATED, dev: UNSTATED, ctimeMs: UNSTATED, siblingBits };
 }
 
 /** The plain-file siblings a scan recorded as bits, as unstated files (made on first use). */
@@ -94,7 +97,7 @@ export function statContained(realRoot: string, rel: string): { file: FoundFile;
   const found = resolveContained(realRoot, abs);
   if (found === undefined || found === 'outside' || !found.st.isFile()) return undefined;
   const { real, st } = found;
-  return { file: { rel, abs: real === abs ? undefined : real, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev, ctimeMs: st.ctimeMs }, st };
+  return { file: { rel, abs: real === abs ? undefined : real, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev, ctimeMs: st.ctimeMs, siblingBits: 0 }, st };
 }
 
 /** The real absolute path of a found file. */
@@ -167,18 +170,33 @@ export function scanRoot(realRoot: string, warn: Warn = defaultWarn): Scan {
     } catch (err) {
       throw new StaticOriginError('ERR_STATIC_ORIGIN_UNREADABLE', `static-origin: cannot read the directory ${absDir}: ${(err as Error).message}`, { cause: err });
     }
-    dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     // A name from readdir has no separator, so joining is concatenation (path.join would
     // normalise every one of them).
     const dirPrefix = absDir.endsWith(sep) ? absDir : absDir + sep;
     const relPrefix = relDir === '' ? '' : `${relDir}/`;
-    // Plain files of this directory, so a plain `X.br` beside a plain `X` becomes a bit on `X`.
-    // Sorted order puts `X` before `X.br`.
-    const plainFiles = new Map<string, FoundFile | null>();
-    for (const d of dirents) if (d.isFile()) plainFiles.set(d.name, null);
+    // A plain `X.br` beside a plain `X` is a bit on `X` (`siblingBits`), not a file of its own.
+    // Found in readdir's order: nothing here depends on the order of the names.
+    const plain = new Set<string>();
+    for (const d of dirents) if (d.isFile()) plain.add(d.name);
+    let bits: Map<string, number> | undefined;
+    let folded: Set<string> | undefined;
+    for (const name of plain) {
+      if (!VARIANT_LAST.has(name.charCodeAt(name.length - 1))) continue;
+      const variant = variantBase(name);
+      if (variant === undefined || !plain.has(variant[0])) continue;
+      bits ??= new Map();
+      bits.set(variant[0], (bits.get(variant[0]) ?? 0) | (1 << ENCODING_NAMES.indexOf(variant[1])));
+      (folded ??= new Set()).add(name);
+    }
     for (const dirent of dirents) {
       const name = dirent.name;
       if (isHidden(name, relDir)) continue;
+      if (dirent.isFile()) {
+        // (A variant of a plain file that is a variant itself, `X.br.br`, is never served.)
+        if (folded?.has(name)) continue;
+        files.push(unstated(relPrefix + name, linked ? dirPrefix + name : undefined, bits?.get(name)));
+        continue;
+      }
       const abs = dirPrefix + name;
       const rel = relPrefix + name;
       if (dirent.isSymbolicLink()) {
@@ -200,21 +218,9 @@ export function scanRoot(realRoot: string, warn: Warn = defaultWarn): Scan {
         if (st.isDirectory()) enterDir(real, rel, true);
         else if (!st.isFile()) warn(`static-origin: skipped ${rel}: not a regular file`);
         else if (!readable(st)) warn(unreadable(rel, st));
-        else files.push({ rel, abs: real, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev, ctimeMs: st.ctimeMs });
+        else files.push({ rel, abs: real, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev, ctimeMs: st.ctimeMs, siblingBits: 0 });
       } else if (dirent.isDirectory()) {
         enterDir(abs, rel, linked);
-      } else if (dirent.isFile()) {
-        // A precompressed sibling of a file in this directory becomes a bit on its file.
-        // (A variant of a plain file that is a variant itself, `X.br.br`, is never served.)
-        const variant = variantBase(name);
-        if (variant !== undefined && plainFiles.has(variant[0])) {
-          const base = plainFiles.get(variant[0]);
-          if (base) base.siblingBits = (base.siblingBits ?? 0) | (1 << ENCODING_NAMES.indexOf(variant[1]));
-          continue;
-        }
-        const file = unstated(rel, linked ? abs : undefined);
-        files.push(file);
-        plainFiles.set(name, file);
       } else {
         warn(`static-origin: skipped ${rel}: not a regular file`);
       }
