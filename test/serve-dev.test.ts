@@ -113,6 +113,29 @@ describe('development mode from sources', () => {
     assert.equal((await get(srv.port, '/static/big.css.br')).status, 418, 'a sibling is never a URL');
   });
 
+  it('never sends a sibling written for the next version beside the file it does not hold (siblings written first)', async () => {
+    const v1 = css(3000, 'a');
+    const v2 = css(3000, 'b');
+    put(app, 'order.css', v1, later(1));
+    put(app, 'order.css.br', brotli(v1), later(1));
+    assert.equal((await get(srv.port, '/static/order.css', { 'accept-encoding': 'br' })).headers['content-encoding'], 'br');
+    // A deploy writes the new sibling first: newer than the file, of a plausible size, and not its bytes.
+    put(app, 'order.css.br', brotli(v2), later(2));
+    const between = await get(srv.port, '/static/order.css', { 'accept-encoding': 'br' });
+    assert.equal(between.headers['content-encoding'], undefined, 'the old file alone, not the new sibling under its tag');
+    assert.equal(between.body.toString(), v1);
+    put(app, 'order.css', v2, later(2));
+    // Written before its file, the sibling waits to be written again (the sibling rule of a changed file).
+    const after = await get(srv.port, '/static/order.css', { 'accept-encoding': 'br' });
+    assert.equal(after.headers['content-encoding'], undefined);
+    assert.equal(after.body.toString(), v2);
+    put(app, 'order.css.br', brotli(v2), later(2));
+    const done = await get(srv.port, '/static/order.css', { 'accept-encoding': 'br' });
+    assert.equal(done.headers['content-encoding'], 'br');
+    assert.equal(brotliDecompressSync(done.body).toString(), v2);
+    assert.notEqual(done.headers.etag, between.headers.etag);
+  });
+
   it("url() gives unhashed names, integrity() the live file's SRI", () => {
     assert.equal(assets.url('myapp/style.css?v=1'), '/static/myapp/style.css?v=1');
     assert.equal(assets.url('vendor/lib/v.js'), '/static/vendor/lib/v.js');

@@ -6,6 +6,7 @@
 // is now. Cached bodies are kept only while their file is unchanged.
 import { promises as fsp, readdirSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { extname, join } from 'node:path';
+import * as zlib from 'node:zlib';
 import { StaticOriginError } from '../errors.js';
 import { ENCODING_SUFFIX, variantBase, type EncodingName } from '../contract/encodings.js';
 import { MANIFEST_NAME } from '../contract/manifest.js';
@@ -46,6 +47,26 @@ interface Built {
 
 /** Everything that makes a built entry stale when it changes: which file, its size and both times. */
 const stampOf = (st: Stats): string => `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+
+const DECOMPRESS: Partial<Record<EncodingName, (data: Buffer, options: zlib.ZlibOptions, callback: (err: Error | null, out: Buffer) => void) => void>> = {
+  br: zlib.brotliDecompress as never,
+  gzip: zlib.gunzip,
+  // zlib.zstdDecompress arrived in Node 22.15; without it a `.zst` sibling is taken on the sibling rule alone.
+  zstd: (zlib as unknown as Record<string, never>).zstdDecompress,
+};
+
+/** Whether the sibling decompresses to exactly `bytes` (read and decompressed off the event loop, bounded by their length). */
+async function holdsCompressed(sib: FoundFile, coding: EncodingName, bytes: Buffer): Promise<boolean> {
+  const decompress = DECOMPRESS[coding];
+  if (decompress === undefined) return true;
+  try {
+    const data = await fsp.readFile(sib.abs!);
+    const out = await new Promise<Buffer>((resolve, reject) => decompress(data, { maxOutputLength: bytes.length + 1 }, (err, res) => (err ? reject(err) : resolve(res))));
+    return out.equals(bytes);
+  } catch {
+    return false;
+  }
+}
 
 function resolveSource(source: NormalizedSource): LiveSource {
   let real: string;
@@ -184,6 +205,15 @@ export function createLiveIndex(options: NormalizedOptions, warn: Warn, warnRefe
       const hashed = await tagOfFile(file.abs!);
       if (hashed.size !== file.size) return undefined;
       tag = hashed.tag;
+    }
+    // A sibling is served only when it holds these very bytes compressed: a tool that writes
+    // `x.css.br` before `x.css` leaves a moment where the new sibling stands beside the old
+    // file, newer than it as the sibling rule asks, and would be sent under the old file's tag.
+    if (bytes !== undefined) {
+      for (const coding of options.encodings) {
+        const sib = siblings[coding];
+        if (sib !== undefined && !(await holdsCompressed(sib, coding, bytes))) delete siblings[coding];
+      }
     }
     const entry = buildFileEntry(file, siblings, tag, entryCtx);
     if (bytes !== undefined && reserve(cache, bytes.length)) keep(cache, entry.identity, bytes);
