@@ -30,8 +30,6 @@ interface PendingFile {
   readonly file: FoundFile;
   /** While the bytes of a file the manifest does not vouch for are hashed, on its first request. */
   hashing?: Promise<FileEntry | undefined>;
-  /** The tag body when known at startup (a `headers` hook hashes there); else the manifest's hash, or hashed on first use. */
-  readonly tag: string | undefined;
 }
 
 type Slot = Entry | PendingFile;
@@ -102,7 +100,7 @@ export function createCollectedIndex(options: NormalizedOptions, warn: Warn = de
       const base = variantBase(file.rel);
       if (base !== undefined && linked.has(base[0])) continue;
     }
-    let entry: FileEntry | PendingFile = { kind: 'pending', file, tag: undefined };
+    let entry: FileEntry | PendingFile = { kind: 'pending', file };
     if (eager) {
       const stated = statFound(realRoot, file, warn);
       if (stated === undefined) continue;
@@ -162,7 +160,7 @@ export function createCollectedIndex(options: NormalizedOptions, warn: Warn = de
       replace(pending.file.rel, pending, undefined);
       return undefined;
     }
-    const tag = pending.tag ?? manifestTag(file, ctx);
+    const tag = manifestTag(file, ctx);
     if (tag !== undefined) return build(pending, file, tag);
     return (pending.hashing = tagOfFile(absolutePath(realRoot, file)).then(
       // A file that changed since it was stat'ed is rebuilt from a fresh stat, the way a re-index does.

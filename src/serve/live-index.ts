@@ -6,6 +6,7 @@
 // is now. Cached bodies are kept only while their file is unchanged.
 import { promises as fsp, readdirSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { extname, join } from 'node:path';
+import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { StaticOriginError } from '../errors.js';
 import { ENCODING_SUFFIX, variantBase, type EncodingName } from '../contract/encodings.js';
@@ -48,11 +49,12 @@ interface Built {
 /** Everything that makes a built entry stale when it changes: which file, its size and both times. */
 const stampOf = (st: Stats): string => `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
 
-const DECOMPRESS: Partial<Record<EncodingName, (data: Buffer, options: zlib.ZlibOptions, callback: (err: Error | null, out: Buffer) => void) => void>> = {
-  br: zlib.brotliDecompress as never,
-  gzip: zlib.gunzip,
+const zstdDecompress = (zlib as unknown as { zstdDecompress?: typeof zlib.gunzip }).zstdDecompress;
+const DECOMPRESS: Readonly<Partial<Record<EncodingName, (data: Buffer, options: zlib.ZlibOptions) => Promise<Buffer>>>> = {
+  br: promisify(zlib.brotliDecompress),
+  gzip: promisify(zlib.gunzip),
   // zlib.zstdDecompress arrived in Node 22.15; without it a `.zst` sibling is taken on the sibling rule alone.
-  zstd: (zlib as unknown as Record<string, never>).zstdDecompress,
+  zstd: zstdDecompress === undefined ? undefined : promisify(zstdDecompress),
 };
 
 /** Whether the sibling decompresses to exactly `bytes` (read and decompressed off the event loop, bounded by their length). */
@@ -60,8 +62,7 @@ async function holdsCompressed(sib: FoundFile, coding: EncodingName, bytes: Buff
   const decompress = DECOMPRESS[coding];
   if (decompress === undefined) return true;
   try {
-    const data = await fsp.readFile(sib.abs!);
-    const out = await new Promise<Buffer>((resolve, reject) => decompress(data, { maxOutputLength: bytes.length + 1 }, (err, res) => (err ? reject(err) : resolve(res))));
+    const out = await decompress(await fsp.readFile(sib.abs!), { maxOutputLength: bytes.length + 1 });
     return out.equals(bytes);
   } catch {
     return false;

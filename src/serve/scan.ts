@@ -154,7 +154,7 @@ function unreadable(rel: string, st: Stats): string {
 
 export interface Scan {
   readonly files: FoundFile[];
-  /** Whether any file or directory was reached through a symlink (only then can a sibling be a found file of its own). */
+  /** Whether the walk met a symlink: only then can a sibling be a found file of its own. */
   readonly symlinked: boolean;
 }
 
