@@ -84,6 +84,34 @@ describe('files that change after startup', () => {
       },
     ));
 
+  it('a sibling written for the next version before its file is never sent under the old file (no manifest)', () =>
+    withServer(
+      {},
+      (root) => {
+        put(root, 'b.css', css(3000, 'a'));
+        put(root, 'b.css.br', brotli(css(3000, 'a')));
+        put(root, 'c.css', css(3000, 'a'));
+      },
+      async (port, root) => {
+        // After startup and before either is first asked for: the new siblings first, newer than their files.
+        put(root, 'b.css.br', brotli(css(3000, 'b')), later);
+        put(root, 'c.css.br', brotli(css(3000, 'b')), later);
+        for (const name of ['b.css', 'c.css']) {
+          const r = await get(port, `/static/${name}`, { 'accept-encoding': 'br' });
+          assert.equal(r.status, 200);
+          assert.equal(r.headers['content-encoding'], undefined, name);
+          assert.equal(r.body.toString(), css(3000, 'a'));
+        }
+        // Its file rewritten after it and the sibling again after that: sent.
+        put(root, 'b.css', css(3000, 'b'), later);
+        put(root, 'b.css.br', brotli(css(3000, 'b')), later);
+        assets().refresh();
+        const r = await get(port, '/static/b.css', { 'accept-encoding': 'br' });
+        assert.equal(r.headers['content-encoding'], 'br');
+        assert.equal(brotliDecompressSync(r.body).toString(), css(3000, 'b'));
+      },
+    ));
+
   it('a large streamed file that changed is re-indexed before any byte is sent', () =>
     withServer(
       { memoryCache: { maxFileBytes: 1024 } },

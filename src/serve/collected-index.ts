@@ -14,7 +14,7 @@ import { ENCODING_NAMES, ENCODING_SUFFIX, variantBase, type EncodingName } from 
 import { MANIFEST_NAME, readManifest } from '../contract/manifest.js';
 import { ETAG_HASH_LENGTH, integrityOf, unknownNameError } from '../contract/names.js';
 import { createBodyCache, retire } from './body-cache.js';
-import { tagOfBytes, tagOfFile } from './content-tag.js';
+import { siblingsHolding, tagOfBytes, tagOfFile, type Hashed } from './content-tag.js';
 import { buildFileEntry, buildRedirectEntry, trustsManifest, type EntryContext, type FileEntry } from './entry.js';
 import { isModuleName } from './import-map.js';
 import type { NormalizedOptions } from './options.js';
@@ -161,18 +161,23 @@ export function createCollectedIndex(options: NormalizedOptions, warn: Warn = de
       return undefined;
     }
     const tag = manifestTag(file, ctx);
-    if (tag !== undefined) return build(pending, file, tag);
+    if (tag !== undefined) return build(pending, file, tag, statSiblings(siblingsOf(file)));
     return (pending.hashing = tagOfFile(absolutePath(realRoot, file)).then(
       // A file that changed since it was stat'ed is rebuilt from a fresh stat, the way a re-index does.
-      (hashed) => (hashed.size === file.size ? build(pending, file, hashed.tag) : rebuildPending(pending)),
+      async (hashed) => (hashed.size === file.size ? build(pending, file, hashed.tag, await holding(statSiblings(siblingsOf(file)), hashed)) : rebuildPending(pending)),
       () => rebuildPending(pending),
     ));
   }
 
-  function build(pending: PendingFile, file: FoundFile, tag: string): FileEntry {
-    const built = buildFileEntry(file, statSiblings(siblingsOf(file)), tag, ctx);
+  function build(pending: PendingFile, file: FoundFile, tag: string, siblings: Siblings | undefined): FileEntry {
+    const built = buildFileEntry(file, siblings, tag, ctx);
     replace(file.rel, pending, built);
     return built;
+  }
+
+  /** For a file hashed from its bytes: the siblings that hold those bytes (the manifest's sizes stand in for this otherwise). */
+  function holding(siblings: Siblings | undefined, hashed: Hashed): Promise<Siblings | undefined> {
+    return siblingsHolding(siblings, hashed, (sib) => absolutePath(realRoot, sib));
   }
 
   async function rebuildPending(pending: PendingFile): Promise<FileEntry | undefined> {
@@ -195,7 +200,7 @@ export function createCollectedIndex(options: NormalizedOptions, warn: Warn = de
     const hashed = await tagOfFile(absolutePath(realRoot, file));
     // Changed while it was read: the next request finds it again.
     if (hashed.size !== file.size) return undefined;
-    return buildFileEntry(file, siblings, hashed.tag, { ...ctx, manifest: undefined, hashedNames: NO_NAMES, siblingsByCtime: true });
+    return buildFileEntry(file, await holding(siblings, hashed), hashed.tag, { ...ctx, manifest: undefined, hashedNames: NO_NAMES, siblingsByCtime: true });
   }
 
   const reindexing = new Map<FileEntry, Promise<FileEntry | undefined>>();

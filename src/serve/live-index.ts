@@ -6,15 +6,13 @@
 // is now. Cached bodies are kept only while their file is unchanged.
 import { promises as fsp, readdirSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { extname, join } from 'node:path';
-import { promisify } from 'node:util';
-import * as zlib from 'node:zlib';
 import { StaticOriginError } from '../errors.js';
 import { ENCODING_SUFFIX, variantBase, type EncodingName } from '../contract/encodings.js';
 import { MANIFEST_NAME } from '../contract/manifest.js';
 import { integrityOf, unknownNameError } from '../contract/names.js';
 import { ignoredPath, type NormalizedSource } from '../contract/sources.js';
 import { createBodyCache, keep, reserve, retire } from './body-cache.js';
-import { tagOfBytes, tagOfFile } from './content-tag.js';
+import { siblingsHolding, tagOfBytes, tagOfFile } from './content-tag.js';
 import { buildFileEntry, buildRedirectEntry, type EntryContext, type FileEntry } from './entry.js';
 import { isModuleName } from './import-map.js';
 import type { NormalizedOptions } from './options.js';
@@ -48,26 +46,6 @@ interface Built {
 
 /** Everything that makes a built entry stale when it changes: which file, its size and both times. */
 const stampOf = (st: Stats): string => `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
-
-const zstdDecompress = (zlib as unknown as { zstdDecompress?: typeof zlib.gunzip }).zstdDecompress;
-const DECOMPRESS: Readonly<Partial<Record<EncodingName, (data: Buffer, options: zlib.ZlibOptions) => Promise<Buffer>>>> = {
-  br: promisify(zlib.brotliDecompress),
-  gzip: promisify(zlib.gunzip),
-  // zlib.zstdDecompress arrived in Node 22.15; without it a `.zst` sibling is taken on the sibling rule alone.
-  zstd: zstdDecompress === undefined ? undefined : promisify(zstdDecompress),
-};
-
-/** Whether the sibling decompresses to exactly `bytes` (read and decompressed off the event loop, bounded by their length). */
-async function holdsCompressed(sib: FoundFile, coding: EncodingName, bytes: Buffer): Promise<boolean> {
-  const decompress = DECOMPRESS[coding];
-  if (decompress === undefined) return true;
-  try {
-    const out = await decompress(await fsp.readFile(sib.abs!), { maxOutputLength: bytes.length + 1 });
-    return out.equals(bytes);
-  } catch {
-    return false;
-  }
-}
 
 function resolveSource(source: NormalizedSource): LiveSource {
   let real: string;
@@ -207,16 +185,7 @@ export function createLiveIndex(options: NormalizedOptions, warn: Warn, warnRefe
       if (hashed.size !== file.size) return undefined;
       tag = hashed.tag;
     }
-    // A sibling is served only when it holds these very bytes compressed: a tool that writes
-    // `x.css.br` before `x.css` leaves a moment where the new sibling stands beside the old
-    // file, newer than it as the sibling rule asks, and would be sent under the old file's tag.
-    if (bytes !== undefined) {
-      for (const coding of options.encodings) {
-        const sib = siblings[coding];
-        if (sib !== undefined && !(await holdsCompressed(sib, coding, bytes))) delete siblings[coding];
-      }
-    }
-    const entry = buildFileEntry(file, siblings, tag, entryCtx);
+    const entry = buildFileEntry(file, await siblingsHolding(siblings, { tag, size: file.size }, (sib) => sib.abs!), tag, entryCtx);
     if (bytes !== undefined && reserve(cache, bytes.length)) keep(cache, entry.identity, bytes);
     if (bytes !== undefined && CHECKED_TYPES.has(extname(file.rel).toLowerCase())) reportReferences(file.rel, bytes);
     return entry;
