@@ -2,7 +2,7 @@
 // or a body whose length differs from Content-Length.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { staticOrigin } from '../src/index.js';
@@ -37,6 +37,14 @@ async function withServer(options: Partial<StaticOriginOptions>, build: (root: s
 }
 
 const later = new Date('2026-03-04T05:06:07Z');
+
+function readlinkOr(path: string): string {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return '';
+  }
+}
 
 describe('files that change after startup', () => {
   it('a file that grew is re-indexed and sent whole, with a new ETag (sirv#151, whitenoise §1.10)', () =>
@@ -81,6 +89,27 @@ describe('files that change after startup', () => {
         assert.equal(r.headers['content-encoding'], undefined);
         assert.equal(r.body.toString(), css(3000));
         assert.equal(r.headers.vary, undefined, 'no variants left');
+      },
+    ));
+
+  it('a sibling that inflates far past its file is refused without inflating it whole, and its descriptors are closed', () =>
+    withServer(
+      {},
+      (root) => {
+        put(root, 'bomb.css', css(3000));
+        // 64 MiB of zeros in a few kB, newer than its file and smaller than it.
+        put(root, 'bomb.css.gz', gzip(Buffer.alloc(64 * 1024 * 1024)), later);
+      },
+      async (port) => {
+        const answers = await Promise.all(Array.from({ length: 8 }, () => get(port, '/static/bomb.css', { 'accept-encoding': 'gzip' })));
+        for (const r of answers) {
+          assert.equal(r.headers['content-encoding'], undefined);
+          assert.equal(r.body.toString(), css(3000));
+        }
+        // Closing a destroyed stream's descriptor is asynchronous: give it a moment.
+        const open = (): number => readdirSync('/proc/self/fd').filter((fd) => readlinkOr(`/proc/self/fd/${fd}`).endsWith('bomb.css.gz')).length;
+        for (let i = 0; i < 50 && open() > 0; i++) await new Promise((r) => setTimeout(r, 20));
+        assert.equal(open(), 0, 'no descriptor of the sibling left open');
       },
     ));
 
